@@ -1,0 +1,49 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import babel, db, login_manager, migrate
+
+
+def create_app(config_class: type | str | None = None) -> Flask:
+    app = Flask(__name__)
+    if config_class is None:
+        config_class = os.environ.get("APP_CONFIG", "config.settings.Config")
+    app.config.from_object(config_class)
+    _sqlite_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    login_manager.init_app(app)
+    babel.init_app(app)
+
+    from app import models  # noqa: F401 - register the tables
+    from app.cli import register_cli
+    from app.web import register_blueprints
+
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def _sqlite_options(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite: enforce foreign keys, and WAL so readers never block the one writer."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,56 @@
+"""History events collected during one advance and written with it, in the same transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.models import HistoryEvent
+from app.models.types import utcnow
+
+EVENT_TYPES = frozenset({
+    "instance_started", "instance_completed", "instance_terminated", "instance_suspended",
+    "instance_resumed", "instance_migrated", "task_ready", "task_claimed", "task_unclaimed",
+    "task_reassigned", "task_completed", "task_cancelled", "timer_fired", "message_received",
+    "job_queued", "job_failed", "job_retried", "job_succeeded", "incident_opened", "incident_resolved",
+})
+
+
+@dataclass
+class HistoryBuffer:
+    instance_id: int
+    process_key: str
+    business_key: str | None
+    actor_id: int | None
+    reportable: tuple[str, ...] = ()
+    rows: list[dict] = field(default_factory=list)
+
+    def add(self, event_type: str, task=None, data: dict | None = None, at: datetime | None = None,
+            actor_id: int | None = None, **task_fields) -> None:
+        assert event_type in EVENT_TYPES, event_type
+        row = {
+            "instance_id": self.instance_id,
+            "process_key": self.process_key,
+            "business_key": self.business_key,
+            "event_type": event_type,
+            "at": at or utcnow(),
+            "actor_id": actor_id if actor_id is not None else self.actor_id,
+            "lane": None, "task_spec_id": None, "task_name": None, "task_guid": None,
+            "data": data,
+        }
+        if task is not None:
+            spec = task.task_spec
+            row.update(lane=getattr(spec, "lane", None), task_spec_id=spec.bpmn_id,
+                       task_name=spec.bpmn_name or spec.bpmn_id, task_guid=str(task.id))
+        row.update(task_fields)
+        self.rows.append(row)
+
+    def reportable_data(self, data: dict) -> dict | None:
+        picked = {k: data[k] for k in self.reportable if k in data}
+        return picked or None
+
+    def has(self, event_type: str, task_guid: str) -> bool:
+        return any(r["event_type"] == event_type and r["task_guid"] == task_guid for r in self.rows)
+
+
+def history_table():
+    return HistoryEvent.__table__

@@ -1,0 +1,536 @@
+"""Running instances: load, act, run engine steps, and save everything the step changed in one transaction.
+
+Every operation that moves an instance goes through `advance()`:
+  1. read the instance row (state + version) and restore the workflow with the definition's cached spec;
+  2. snapshot what it waits on, run the action and the engine steps, snapshot again;
+  3. in one transaction: `UPDATE process_instance ... WHERE id = ? AND version = ?`, then the open-task,
+     timer, subscription and job rows that differ between the snapshots, then the history events;
+  4. after commit, relay new jobs to RQ.
+A zero-row update means someone else saved first: internal advances reload and retry; a user's stale
+action gets `Conflict`.
+"""
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine import snapshot
+from app.engine.errors import Conflict, InvalidState, NotFound, ProcessError
+from app.engine.history import HistoryBuffer
+from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, script_engine
+from app.extensions import db
+from app.models import (
+    HistoryEvent,
+    Incident,
+    Job,
+    MessageSubscription,
+    OpenTask,
+    OpenTaskOwner,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+)
+from app.models.types import utcnow
+from app.models.uow import after_commit, unit_of_work
+
+log = logging.getLogger(__name__)
+
+PI = ProcessInstance.__table__
+OT = OpenTask.__table__
+
+
+class _Stale(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DefinitionInfo:
+    id: int
+    process_key: str
+    name: str
+    version: int
+    spec_json: str
+    reportable: tuple[str, ...]
+
+
+_definitions: dict[tuple[str, int], DefinitionInfo] = {}
+
+
+def definition_info(definition_id: int) -> DefinitionInfo:
+    """Definitions never change once deployed, so each process caches them (and their parsed specs)."""
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], definition_id)
+    info = _definitions.get(key)
+    if info is None:
+        row = db.session.get(ProcessDefinition, definition_id)
+        if row is None:
+            raise NotFound(f"process definition {definition_id} not found")
+        info = DefinitionInfo(row.id, row.process_key, row.name, row.version, row.spec_json,
+                              tuple(row.reportable_fields or ()))
+        _definitions[key] = info
+    return info
+
+
+_engines: dict[float, Any] = {}
+
+
+def engine_for_app():
+    limit = current_app.config["SCRIPT_TIME_LIMIT_S"]
+    if limit not in _engines:
+        _engines[limit] = script_engine(limit)
+    return _engines[limit]
+
+
+@dataclass
+class Loaded:
+    id: int
+    definition: DefinitionInfo
+    version: int
+    status: str
+    business_key: str | None
+    step_count: int
+    workflow: Any
+    new_status: str | None = None
+    new_definition: DefinitionInfo | None = None
+    steps: int = 0
+
+
+def load(instance_id: int) -> Loaded:
+    row = db.session.execute(
+        select(PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
+               PI.c.step_count).where(PI.c.id == instance_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"process instance {instance_id} not found")
+    definition = definition_info(row.definition_id)
+    workflow = load_state(row.state, definition.spec_json, engine_for_app())
+    return Loaded(instance_id, definition, row.version, row.status, row.business_key, row.step_count, workflow)
+
+
+def run_engine_steps(inst: Loaded) -> None:
+    def count(_task):
+        inst.steps += 1
+
+    try:
+        inst.workflow.do_engine_steps(did_complete_task=count)
+    except (SpiffWorkflowException, WorkflowException) as err:
+        raise _process_error(err) from err
+
+
+def _process_error(err: Exception) -> ProcessError:
+    task_spec = getattr(err, "task_spec", None)
+    spec_id = getattr(task_spec, "bpmn_id", None)
+    cause = err.__cause__ or getattr(err, "exception", None)
+    message = str(err)
+    if cause is not None and str(cause) not in message:
+        message = f"{message}: {cause}"
+    return ProcessError(message, spec_id, "".join(traceback.format_exception(err, limit=5))[-4000:])
+
+
+Action = Callable[[Loaded, HistoryBuffer], Any]
+
+
+def advance(instance_id: int, action: Action, actor_id: int | None = None, *, internal: bool = False,
+            expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Any:
+    """Load the instance, run `action`, run engine steps and save it all in one transaction."""
+    retries = current_app.config.get("ENGINE_RETRIES", 10)
+    for attempt in range(retries):
+        try:
+            with unit_of_work():
+                inst = load(instance_id)
+                if expected_version is not None and inst.version != expected_version:
+                    raise Conflict("the process has moved on since you opened it; reload and try again")
+                if inst.status not in statuses:
+                    raise InvalidState(f"process instance {instance_id} is {inst.status}")
+                events = HistoryBuffer(instance_id, inst.definition.process_key, inst.business_key, actor_id,
+                                       inst.definition.reportable)
+                before = snapshot.take(inst.workflow)
+                result = action(inst, events)
+                if (inst.new_status or inst.status) == "running":
+                    run_engine_steps(inst)
+                persist(inst, before, snapshot.take(inst.workflow), events)
+                return result
+        except _Stale:
+            if expected_version is not None:
+                raise Conflict("the process has moved on since you opened it; reload and try again")
+            continue
+        except ProcessError as err:
+            open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
+            raise
+    raise Conflict(f"process instance {instance_id} is too busy; try again")
+
+
+def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, events: HistoryBuffer,
+            new_instance: bool = False) -> None:
+    session = db.session
+    now = utcnow()
+    workflow = inst.workflow
+    status = inst.new_status or inst.status
+    if after.completed and status == "running":
+        status = "completed"
+        events.add("instance_completed", data=events.reportable_data(workflow.data))
+    values = dict(state=dump_state(workflow), version=inst.version + (0 if new_instance else 1), status=status,
+                  step_count=inst.step_count + inst.steps, updated_at=now)
+    if status in ("completed", "terminated"):
+        values["ended_at"] = now
+    if inst.new_definition is not None:
+        values["definition_id"] = inst.new_definition.id
+    if new_instance:
+        session.execute(update(PI).where(PI.c.id == inst.id).values(**values))
+    else:
+        result = session.execute(
+            update(PI).where(PI.c.id == inst.id, PI.c.version == inst.version).values(**values)
+        )
+        if result.rowcount != 1:
+            raise _Stale()
+        inst.version += 1
+    definition = inst.new_definition or inst.definition
+    _sync_human_tasks(inst, definition, before, after, events, now)
+    _sync_timers(inst, before, after, events)
+    _sync_messages(inst, before, after)
+    _sync_jobs(inst, before, after, events, now)
+    if events.rows:
+        session.execute(insert(HistoryEvent.__table__), events.rows)
+
+
+def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
+    session = db.session
+    removed = before.human.keys() - after.human.keys()
+    added = [g for g in after.human if g not in before.human]
+    if removed:
+        session.execute(delete(OT).where(OT.c.task_guid.in_(removed)))
+        for guid in removed:
+            if not events.has("task_completed", guid):
+                task = inst.workflow.get_task_from_id(UUID(guid))
+                gone = task if task is not None else before.human[guid]
+                kind = "task_completed" if task is not None and task.state == TaskState.COMPLETED else "task_cancelled"
+                events.add(kind, gone)
+    if not added:
+        return
+    rows, owners = [], []
+    for guid in added:
+        task = after.human[guid]
+        spec = task.task_spec
+        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        rows.append(dict(
+            instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
+            business_key=inst.business_key, assignee_id=None, due_at=_due_at(task, props.get("dueDate"), now),
+            form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
+            instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
+        ))
+        owners.append(_lane_owners(task))
+        events.add("task_ready", task, at=now)
+    ids = session.execute(insert(OT).returning(OT.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    owner_rows = [{"open_task_id": i, "user_id": u} for i, users in zip(ids, owners) for u in users]
+    if owner_rows:
+        session.execute(insert(OpenTaskOwner.__table__), owner_rows)
+
+
+def _lane_owners(task) -> list[int]:
+    """Explicit owners from task data: {"lane_owners": {"<lane>": [user ids]}} (SpiffArena convention)."""
+    mapping = task.data.get("lane_owners")
+    if not mapping or task.task_spec.lane is None:
+        return []
+    owners = mapping.get(task.task_spec.lane) if isinstance(mapping, dict) else None
+    if owners is None:
+        return []
+    if isinstance(owners, int):
+        owners = [owners]
+    if not isinstance(owners, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in owners):
+        raise ProcessError(f"lane_owners[{task.task_spec.lane!r}] must be a list of user ids",
+                           task.task_spec.bpmn_id)
+    return sorted(set(owners))
+
+
+def _due_at(task, expression: str | None, now: datetime) -> datetime | None:
+    """dueDate property: an expression giving an ISO duration ("P7D", from now) or an ISO date/datetime."""
+    if not expression:
+        return None
+    try:
+        value = task.workflow.script_engine.evaluate(task, expression)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else TimerEventDefinition.get_datetime(value.isoformat())
+        value = str(value)
+        if value.startswith("P"):
+            return now + TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(value), now)
+        if len(value) == 10:  # a date: due at the end of that day
+            value += "T23:59:59"
+        return TimerEventDefinition.get_datetime(value)
+    except Exception as err:  # noqa: BLE001 - any failure here is a process modelling error
+        raise ProcessError(f"dueDate {expression!r} of {task.task_spec.bpmn_id}: {err}",
+                           task.task_spec.bpmn_id) from err
+
+
+def _sync_timers(inst, before, after, events) -> None:
+    session = db.session
+    table = Timer.__table__
+    gone = [g for g, due in before.timers.items() if after.timers.get(g) != due]
+    new = [g for g, due in after.timers.items() if before.timers.get(g) != due]
+    if gone:
+        session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
+        for guid in gone:
+            task = inst.workflow.get_task_from_id(UUID(guid))
+            if task is not None and task.state != TaskState.CANCELLED:
+                events.add("timer_fired", task, data={"due_at": before.timers[guid].isoformat()})
+    if new:
+        rows = []
+        for guid in new:
+            task = inst.workflow.get_task_from_id(UUID(guid))
+            rows.append(dict(instance_id=inst.id, task_guid=guid, spec_id=task.task_spec.bpmn_id,
+                             due_at=after.timers[guid]))
+        session.execute(insert(table), rows)
+
+
+def _sync_messages(inst, before, after) -> None:
+    session = db.session
+    table = MessageSubscription.__table__
+    gone = before.messages.keys() - after.messages.keys()
+    if gone:
+        session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
+    new = [g for g in after.messages if g not in before.messages]
+    if new:
+        rows = []
+        for guid in new:
+            name, task = after.messages[guid]
+            correlation = {"instance_id": inst.id, "business_key": inst.business_key}
+            for prop in task.task_spec.event_definition.correlation_properties:
+                if prop.name in task.data:
+                    correlation[prop.name] = task.data[prop.name]
+            rows.append(dict(instance_id=inst.id, task_guid=guid, message_name=name, correlation=correlation))
+        session.execute(insert(table), rows)
+
+
+def _sync_jobs(inst, before, after, events, now) -> None:
+    from app.engine import jobs  # jobs imports runtime
+
+    session = db.session
+    table = Job.__table__
+    gone = before.services.keys() - after.services.keys()
+    if gone:
+        session.execute(
+            update(table)
+            .where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone),
+                   table.c.status.in_(("pending", "queued", "running")))
+            .values(status="cancelled", updated_at=now)
+        )
+    new = [g for g in after.services if g not in before.services]
+    if not new:
+        return
+    max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
+    rows = []
+    for guid in new:
+        task = after.services[guid]
+        spec = task.task_spec
+        try:
+            params = {k: v["value"] for k, v in spec.evaluate_params(task).items()}
+        except (SpiffWorkflowException, WorkflowException) as err:
+            raise _process_error(err) from err
+        rows.append(dict(
+            instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, operation=spec.operation_name,
+            params=params, idempotency_key=f"{inst.id}:{guid}", status="pending", attempts=0,
+            max_attempts=(spec.retries + 1) if spec.retries is not None else max_attempts,
+            next_attempt_at=now, created_at=now, updated_at=now,
+        ))
+        events.add("job_queued", task, data={"operation": spec.operation_name})
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    after_commit(lambda: jobs.relay(ids))
+
+
+def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | None = None,
+                  spec_id: str | None = None, job_id: int | None = None, attempts: int = 0) -> int:
+    """Record an incident in its own transaction (the failed step itself was rolled back)."""
+    db.session.rollback()
+    with unit_of_work() as session:
+        row = session.execute(select(PI.c.process_key, PI.c.business_key).where(PI.c.id == instance_id)).one()
+        incident_id = session.execute(insert(Incident.__table__).returning(Incident.__table__.c.id).values(
+            instance_id=instance_id, job_id=job_id, task_guid=task_guid, spec_id=spec_id, kind=kind,
+            message=str(err)[:2000], details=getattr(err, "details", None), attempts=attempts,
+            opened_at=utcnow())).scalar_one()
+        session.execute(insert(HistoryEvent.__table__).values(
+            instance_id=instance_id, process_key=row.process_key, business_key=row.business_key,
+            event_type="incident_opened", at=utcnow(), task_spec_id=spec_id, task_guid=task_guid,
+            data={"incident_id": incident_id, "kind": kind, "message": str(err)[:500]}))
+    return incident_id
+
+
+# -- public operations ----------------------------------------------------------------------------
+
+def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
+                   business_key: str | None = None, started_by: int | None = None,
+                   start_message: tuple[str, dict] | None = None) -> int:
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+
+    info = definition_info(definition.id)
+    spec, subprocess_specs = load_spec(info.spec_json)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
+    if data:
+        workflow.get_next_task(state=TaskState.READY).data.update(data)
+    with unit_of_work() as session:
+        now = utcnow()
+        instance_id = session.execute(insert(PI).returning(PI.c.id).values(
+            definition_id=info.id, process_key=info.process_key, business_key=business_key, status="running",
+            version=1, state="{}", serializer_version=SERIALIZER_VERSION, step_count=0, started_by=started_by,
+            created_at=now, updated_at=now)).scalar_one()
+        inst = Loaded(instance_id, info, 1, "running", business_key, 0, workflow)
+        events = HistoryBuffer(instance_id, info.process_key, business_key, started_by, info.reportable)
+        events.add("instance_started", data=events.reportable_data(data or {}))
+        before = snapshot.Snapshot()
+        run_engine_steps(inst)
+        if start_message is not None:
+            from app.engine.messages import catch_message
+
+            catch_message(inst, events, *start_message)
+            run_engine_steps(inst)
+        persist(inst, before, snapshot.take(workflow), events, new_instance=True)
+    return instance_id
+
+
+def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
+                  expected_version: int | None = None) -> None:
+    """Complete a READY human task with the submitted data (already validated against its form)."""
+    instance_id = db.session.execute(select(OT.c.instance_id).where(OT.c.task_guid == task_guid)).scalar()
+    if instance_id is None:
+        raise Conflict("this task is no longer open (completed or cancelled)")
+
+    def action(inst: Loaded, events: HistoryBuffer):
+        task = inst.workflow.get_task_from_id(UUID(task_guid))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict("this task is no longer open (completed or cancelled)")
+        if data:
+            task.data.update(data)
+        task.run()
+        inst.steps += 1
+        events.add("task_completed", task, data=events.reportable_data(task.data))
+
+    advance(instance_id, action, actor_id, expected_version=expected_version)
+
+
+def _task_row(task_guid: str):
+    row = db.session.execute(
+        select(OT.c.id, OT.c.instance_id, OT.c.assignee_id, OT.c.lane, OT.c.spec_id, OT.c.name,
+               OT.c.process_key, OT.c.business_key).where(OT.c.task_guid == task_guid)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("task not found or no longer open")
+    return row
+
+
+def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: str,
+            expect_assignee: tuple[bool, int | None]) -> None:
+    with unit_of_work() as session:
+        row = _task_row(task_guid)
+        check, expected = expect_assignee
+        stmt = update(OT).where(OT.c.task_guid == task_guid)
+        if check:
+            stmt = stmt.where(OT.c.assignee_id.is_(None) if expected is None else OT.c.assignee_id == expected)
+        result = session.execute(stmt.values(assignee_id=user_id, claimed_at=utcnow() if user_id else None))
+        if result.rowcount != 1:
+            raise Conflict("the task was claimed by someone else")
+        session.execute(insert(HistoryEvent.__table__).values(
+            instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
+            event_type=event, at=utcnow(), actor_id=actor_id, lane=row.lane, task_spec_id=row.spec_id,
+            task_name=row.name, task_guid=task_guid,
+            data={"assignee_id": user_id, "previous_assignee_id": row.assignee_id}))
+
+
+def claim_task(task_guid: str, user_id: int) -> None:
+    _assign(task_guid, user_id, user_id, "task_claimed", (True, None))
+
+
+def unclaim_task(task_guid: str, user_id: int) -> None:
+    _assign(task_guid, None, user_id, "task_unclaimed", (True, user_id))
+
+
+def reassign_task(task_guid: str, new_user_id: int | None, actor_id: int) -> None:
+    _assign(task_guid, new_user_id, actor_id, "task_reassigned", (False, None))
+
+
+def suspend(instance_id: int, actor_id: int | None = None) -> None:
+    def action(inst, events):
+        inst.new_status = "suspended"
+        events.add("instance_suspended")
+
+    advance(instance_id, action, actor_id, statuses=("running",))
+
+
+def resume(instance_id: int, actor_id: int | None = None) -> None:
+    from app.engine.jobs import apply_deferred_results
+
+    def action(inst, events):
+        inst.new_status = "running"
+        events.add("instance_resumed")
+        apply_deferred_results(inst, events)
+
+    advance(instance_id, action, actor_id, statuses=("suspended",))
+
+
+def terminate(instance_id: int, actor_id: int | None = None, reason: str | None = None) -> None:
+    def action(inst, events):
+        inst.workflow.cancel()
+        inst.new_status = "terminated"
+        events.add("instance_terminated", data={"reason": reason} if reason else None)
+
+    advance(instance_id, action, actor_id, statuses=("running", "suspended"))
+
+
+@dataclass
+class InstanceState:
+    id: int
+    process_key: str
+    process_name: str
+    definition_version: int
+    business_key: str | None
+    status: str
+    version: int
+    data: dict
+    ready_tasks: list[dict]
+    completed_elements: list[str]
+    active_elements: list[str]
+    waiting_timers: list[dict]
+
+
+def get_state(instance_id: int) -> InstanceState:
+    inst = load(instance_id)
+    wf = inst.workflow
+    completed, active, ready = [], [], []
+    for task in wf.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.append(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active.append(bpmn_id)
+            if task.state == TaskState.READY and task.task_spec.manual:
+                ready.append({"guid": str(task.id), "spec_id": bpmn_id, "name": task.task_spec.bpmn_name,
+                              "lane": task.task_spec.lane})
+    timers = [{"task_guid": g, "due_at": d} for g, d in snapshot.take(wf).timers.items()]
+    return InstanceState(inst.id, inst.definition.process_key, inst.definition.name, inst.definition.version,
+                         inst.business_key, inst.status, inst.version, dict(wf.data if wf.completed else
+                                                                              _last_data(wf)),
+                         ready, sorted(set(completed)), sorted(set(active)), timers)
+
+
+def _last_data(wf) -> dict:
+    task = wf.last_task
+    return dict(task.data) if task is not None else dict(wf.data)
+
+
+def task_data(task_guid: str) -> dict:
+    """The data a READY task's form starts from."""
+    row = _task_row(task_guid)
+    task = load(row.instance_id).workflow.get_task_from_id(UUID(task_guid))
+    return dict(task.data)
+

@@ -1,0 +1,59 @@
+"""What a workflow waits on, read off the SpiffWorkflow objects: people, timers, messages, jobs.
+
+Two snapshots (before and after an action) give exactly the rows to add and remove from the open-task,
+timer, subscription and job tables, without reading those tables back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.spiff import AsyncServiceTask
+
+
+@dataclass
+class Snapshot:
+    human: dict = field(default_factory=dict)     # guid -> Task (READY, manual)
+    timers: dict = field(default_factory=dict)    # guid -> due datetime (UTC)
+    messages: dict = field(default_factory=dict)  # guid -> (message name, task)
+    services: dict = field(default_factory=dict)  # guid -> Task (STARTED async service task)
+    completed: bool = False
+
+
+def take(workflow: BpmnWorkflow) -> Snapshot:
+    snap = Snapshot(completed=workflow.completed)
+    for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED):
+        if task.state == TaskState.READY and task.task_spec.manual:
+            snap.human[str(task.id)] = task
+        elif task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask):
+            snap.services[str(task.id)] = task
+    for task in workflow.event_manager.tasks.values():
+        definition = task.task_spec.event_definition
+        if isinstance(definition, TimerEventDefinition):
+            due = timer_due(definition.details(task).value)
+            if due is not None:
+                snap.timers[str(task.id)] = due
+        elif isinstance(definition, MessageEventDefinition):
+            snap.messages[str(task.id)] = (definition.name, task)
+    return snap
+
+
+def timer_due(value) -> datetime | None:
+    """The due time of a waiting timer, from the value SpiffWorkflow keeps (ISO text once evaluated)."""
+    if not value:
+        return None
+    if isinstance(value, dict):  # a cycle timer before its first evaluation
+        value = value.get("next")
+    try:
+        return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

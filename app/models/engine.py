@@ -1,0 +1,174 @@
+"""Tables the workflow engine keeps: definitions, instances, the inbox mirror, timers, jobs, history."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import BigId, Json, UTCDateTime, utcnow
+
+
+class ProcessDefinition(db.Model):
+    """One deployed version of one BPMN process; the parsed spec is kept here once for all its instances."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_key", "version"),
+        UniqueConstraint("process_key", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(255))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    reportable_fields: Mapped[list] = mapped_column(Json, default=list)
+    start_messages: Mapped[list] = mapped_column(Json, default=list)
+    deployed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    # running | suspended | error | completed | terminated
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    step_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OpenTask(db.Model):
+    """A READY human task, mirrored after every advance so inboxes never touch workflow state."""
+
+    __tablename__ = "open_task"
+    __table_args__ = (
+        Index("ix_open_task_lane_assignee", "lane", "assignee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    spec_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(80))
+    process_key: Mapped[str] = mapped_column(String(255), index=True)
+    process_name: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(120), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    form_schema: Mapped[str | None] = mapped_column(String(255))
+    form_ui_schema: Mapped[str | None] = mapped_column(String(255))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OpenTaskOwner(db.Model):
+    """Explicit owners of a task (the one student, the employer's users) besides the lane's role."""
+
+    __tablename__ = "open_task_owner"
+
+    open_task_id: Mapped[int] = mapped_column(ForeignKey("open_task.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True, index=True)
+
+
+class Timer(db.Model):
+    __tablename__ = "engine_timer"
+    __table_args__ = (UniqueConstraint("instance_id", "task_guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    spec_id: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MessageSubscription(db.Model):
+    __tablename__ = "message_subscription"
+    __table_args__ = (UniqueConstraint("instance_id", "task_guid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    message_name: Mapped[str] = mapped_column(String(255), index=True)
+    correlation: Mapped[dict] = mapped_column(Json, default=dict)
+
+
+class Job(db.Model):
+    """The outbox: written in the same transaction as the step that needs it, relayed to RQ after commit."""
+
+    __tablename__ = "engine_job"
+    __table_args__ = (Index("ix_engine_job_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    spec_id: Mapped[str] = mapped_column(String(255))
+    operation: Mapped[str] = mapped_column(String(255))
+    params: Mapped[dict] = mapped_column(Json, default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    # pending (not yet on RQ) | queued | succeeded | incident | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Incident(db.Model):
+    __tablename__ = "engine_incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("engine_job.id"))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    spec_id: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+class HistoryEvent(db.Model):
+    """Append-only. Reports and dashboards read only this table."""
+
+    __tablename__ = "history_event"
+    __table_args__ = (
+        Index("ix_history_instance", "instance_id", "id"),
+        Index("ix_history_process_type_at", "process_key", "event_type", "at"),
+        Index("ix_history_actor", "actor_id", "event_type"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(120))
+    event_type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    lane: Mapped[str | None] = mapped_column(String(80))
+    task_spec_id: Mapped[str | None] = mapped_column(String(255))
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    data: Mapped[dict | None] = mapped_column(Json)

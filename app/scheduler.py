@@ -1,0 +1,92 @@
+"""The scheduler piece: fires due timers and relays the job outbox. Run one or more; one leads.
+
+Leadership is a Redis key (SET NX PX) renewed by its holder; a follower takes over when the leader stops
+renewing, so a second scheduler is a hot standby and never fires a timer twice at the same time.
+Timers are rows with an indexed due time, polled every TICK seconds, so a timer fires within about
+TICK + the time to advance its instance; they survive restarts because nothing lives only in memory.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger("app.scheduler")
+LEADER_KEY = "bpm:scheduler:leader"
+HEARTBEAT_KEY = "bpm:scheduler:heartbeat"
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+class Leadership:
+    def __init__(self, redis, ttl_ms: int = 10_000):
+        self.redis = redis
+        self.ttl_ms = ttl_ms
+        self.token = uuid.uuid4().hex
+        self.renew = redis.register_script(_RENEW)
+
+    def hold(self) -> bool:
+        """Take or keep leadership; True while this process leads."""
+        if self.renew(keys=[LEADER_KEY], args=[self.token, self.ttl_ms]):
+            return True
+        return bool(self.redis.set(LEADER_KEY, self.token, nx=True, px=self.ttl_ms))
+
+    def release(self) -> None:
+        if self.redis.get(LEADER_KEY) == self.token.encode():
+            self.redis.delete(LEADER_KEY)
+
+
+def tick(app: Flask, leadership: Leadership) -> None:
+    from app.engine import jobs, timers
+    from app.extensions import db
+
+    with app.app_context():
+        if not leadership.hold():
+            return
+        try:
+            while timers.fire_due() > 0:
+                if not leadership.hold():
+                    break
+            jobs.sweep()
+            leadership.redis.set(HEARTBEAT_KEY, str(time.time()), ex=30)
+        finally:
+            db.session.remove()
+
+
+def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
+    from app.queue import redis_connection
+
+    with app.app_context():
+        leadership = Leadership(redis_connection())
+    tick_seconds = tick_seconds or float(os.environ.get("SCHEDULER_TICK_S", "0.25"))
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(tick, "interval", seconds=tick_seconds, args=(app, leadership), id="tick",
+                      max_instances=1, coalesce=True, misfire_grace_time=None)
+    scheduler.leadership = leadership
+    return scheduler
+
+
+def main() -> None:
+    from app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = create_app()
+    scheduler = build(app)
+    log.info("scheduler started")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        scheduler.leadership.release()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Settings per environment. Everything comes from the environment with a safe embedded default."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgres://", "postgresql://", 1)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR_DIR / 'bpm.sqlite'}"
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # None means: start (or reuse) the embedded Redis under var/.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "bpm")
+    BPMN_DIR = ROOT / "bpmn"
+    FORMS_DIR = ROOT / "forms"
+    VAR_DIR = VAR_DIR
+    # Engine
+    SCRIPT_TIME_LIMIT_S = float(os.environ.get("SCRIPT_TIME_LIMIT_S", "1.0"))
+    JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "5"))
+    JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
+    JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))
+    ENGINE_RETRIES = 10
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    JOB_BACKOFF_BASE_S = 0.05

@@ -1,0 +1,1 @@
+"""RQ job functions. Thin: they call the engine and the services."""

