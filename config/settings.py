@@ -32,6 +32,7 @@ class Config:
     JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
     JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))
     ENGINE_RETRIES = 10
+    OPERATION_MODULES = ("tasks.operations",)
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True
@@ -44,5 +45,6 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    OPERATION_MODULES = ("tasks.operations", "tests.operations")
     WTF_CSRF_ENABLED = False
     JOB_BACKOFF_BASE_S = 0.05

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 OPERATIONS: dict[str, Callable] = {}
-OPERATION_MODULES = ("tasks.operations",)
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,9 @@ def operation(name: str) -> Callable[[Callable], Callable]:
 
 
 def load_operations() -> dict[str, Callable]:
-    for module in OPERATION_MODULES:
+    """Import the modules named in the OPERATION_MODULES setting; each registers its operations."""
+    from flask import current_app
+
+    for module in current_app.config["OPERATION_MODULES"]:
         importlib.import_module(module)
     return OPERATIONS

@@ -121,8 +121,13 @@ def run_engine_steps(inst: Loaded) -> None:
     def count(_task):
         inst.steps += 1
 
+    workflow = inst.workflow
     try:
-        inst.workflow.do_engine_steps(did_complete_task=count)
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=count)
+        # do_engine_steps refreshes timers last: a timer that fired there leaves a READY engine task.
+        while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
+            workflow.do_engine_steps(did_complete_task=count)
     except (SpiffWorkflowException, WorkflowException) as err:
         raise _process_error(err) from err
 
