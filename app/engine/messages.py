@@ -9,10 +9,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from sqlalchemy import select
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 
 from app.engine.errors import CorrelationError
 from app.engine.history import HistoryBuffer
+from app.engine.snapshot import event_definitions
 from app.engine.runtime import Loaded, advance, start_instance
 from app.extensions import db
 from app.models import MessageSubscription, ProcessDefinition, ProcessInstance
@@ -26,11 +28,14 @@ def _matches(correlation: dict, wanted: dict) -> bool:
 
 def catch_message(inst: Loaded, events: HistoryBuffer, name: str, payload: dict) -> None:
     for task in list(inst.workflow.event_manager.tasks.values()):
-        definition = task.task_spec.event_definition
-        if getattr(definition, "name", None) == name and hasattr(definition, "correlation_properties"):
-            inst.workflow.catch(BpmnEvent(definition, payload))
-            events.add("message_received", task, data={"message": name})
-            return
+        for definition in event_definitions(task):
+            if isinstance(definition, MessageEventDefinition) and definition.name == name:
+                if definition is not task.task_spec.event_definition:
+                    # An event-based gateway keeps only the fact that it caught; carry the payload ourselves.
+                    task.data.update(payload)
+                inst.workflow.catch(BpmnEvent(definition, payload))
+                events.add("message_received", task, data={"message": name})
+                return
     raise CorrelationError(f"instance {inst.id} is not waiting for message {name!r}")
 
 

@@ -201,7 +201,7 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
         inst.version += 1
     definition = inst.new_definition or inst.definition
     _sync_human_tasks(inst, definition, before, after, events, now)
-    _sync_timers(inst, before, after, events)
+    _sync_timers(inst, before, after, events, now)
     _sync_messages(inst, before, after)
     _sync_jobs(inst, before, after, events, now)
     if events.rows:
@@ -278,7 +278,7 @@ def _due_at(task, expression: str | None, now: datetime) -> datetime | None:
                            task.task_spec.bpmn_id) from err
 
 
-def _sync_timers(inst, before, after, events) -> None:
+def _sync_timers(inst, before, after, events, now) -> None:
     session = db.session
     table = Timer.__table__
     gone = [g for g, due in before.timers.items() if after.timers.get(g) != due]
@@ -287,7 +287,7 @@ def _sync_timers(inst, before, after, events) -> None:
         session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
         for guid in gone:
             task = inst.workflow.get_task_from_id(UUID(guid))
-            if task is not None and task.state != TaskState.CANCELLED:
+            if task is not None and task.state != TaskState.CANCELLED and before.timers[guid] <= now:
                 events.add("timer_fired", task, data={"due_at": before.timers[guid].isoformat()})
     if new:
         rows = []
@@ -308,12 +308,13 @@ def _sync_messages(inst, before, after) -> None:
     if new:
         rows = []
         for guid in new:
-            name, task = after.messages[guid]
+            definition, task = after.messages[guid]
             correlation = {"instance_id": inst.id, "business_key": inst.business_key}
-            for prop in task.task_spec.event_definition.correlation_properties:
+            for prop in definition.correlation_properties:
                 if prop.name in task.data:
                     correlation[prop.name] = task.data[prop.name]
-            rows.append(dict(instance_id=inst.id, task_guid=guid, message_name=name, correlation=correlation))
+            rows.append(dict(instance_id=inst.id, task_guid=guid, message_name=definition.name,
+                             correlation=correlation))
         session.execute(insert(table), rows)
 
 

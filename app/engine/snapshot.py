@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -20,7 +21,7 @@ from app.engine.spiff import AsyncServiceTask
 class Snapshot:
     human: dict = field(default_factory=dict)     # guid -> Task (READY, manual)
     timers: dict = field(default_factory=dict)    # guid -> due datetime (UTC)
-    messages: dict = field(default_factory=dict)  # guid -> (message name, task)
+    messages: dict = field(default_factory=dict)  # guid -> (message event definition, task)
     services: dict = field(default_factory=dict)  # guid -> Task (STARTED async service task)
     completed: bool = False
 
@@ -33,14 +34,23 @@ def take(workflow: BpmnWorkflow) -> Snapshot:
         elif task.state == TaskState.STARTED and isinstance(task.task_spec, AsyncServiceTask):
             snap.services[str(task.id)] = task
     for task in workflow.event_manager.tasks.values():
-        definition = task.task_spec.event_definition
-        if isinstance(definition, TimerEventDefinition):
-            due = timer_due(definition.details(task).value)
-            if due is not None:
-                snap.timers[str(task.id)] = due
-        elif isinstance(definition, MessageEventDefinition):
-            snap.messages[str(task.id)] = (definition.name, task)
+        guid = str(task.id)
+        for definition in event_definitions(task):
+            if isinstance(definition, TimerEventDefinition):
+                due = timer_due(definition.details(task).value)
+                if due is not None and (guid not in snap.timers or due < snap.timers[guid]):
+                    snap.timers[guid] = due
+            elif isinstance(definition, MessageEventDefinition):
+                snap.messages.setdefault(guid, (definition, task))
     return snap
+
+
+def event_definitions(task) -> list:
+    """The event definitions a waiting task listens for (an event-based gateway listens for several)."""
+    definition = task.task_spec.event_definition
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition]
 
 
 def timer_due(value) -> datetime | None:
