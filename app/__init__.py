@@ -38,12 +38,22 @@ def _sqlite_options(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """SQLite: enforce foreign keys, and WAL so readers never block the one writer."""
+    """SQLite: enforce foreign keys, WAL, and let SQLAlchemy (not pysqlite) open transactions."""
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(conn) -> None:
+    """SQLite: take the write lock when the transaction starts. A deferred transaction that reads and then
+    writes fails at once (SQLITE_BUSY, no waiting) when another process wrote in between; IMMEDIATE
+    waits for the lock (busy timeout) instead, so several processes can share the file safely."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

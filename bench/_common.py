@@ -74,9 +74,15 @@ def build_app(database_url: str, tmp: Path, redis_url: str = "redis://127.0.0.1:
         FORMS_DIR = TESTS / "forms"
         VAR_DIR = tmp
 
+    import logging
+
     app = create_app(Config)
-    with app.app_context():
-        upgrade()
+    logging.disable(logging.INFO)  # alembic's fileConfig turns its INFO chatter on for every upgrade
+    try:
+        with app.app_context():
+            upgrade()
+    finally:
+        logging.disable(logging.NOTSET)
     return app
 
 
@@ -96,13 +102,6 @@ def pg_schema():
         yield schema, pg_url_for(schema)
     finally:
         drop_schema(schema)
-
-
-def quiet_logs() -> None:
-    import logging
-
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -73,7 +73,6 @@ def redis_url(tmp_path_factory) -> str:
 
 def _make_app(backend: str, tmp: Path, redis_url: str):
     from app import create_app
-    from config.settings import TestConfig
 
     schema = None
     if backend == "sqlite":
@@ -91,16 +90,9 @@ def _make_app(backend: str, tmp: Path, redis_url: str):
         sep = "&" if "?" in PG_URL else "?"
         database_url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
 
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = database_url
-        SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 30}} if backend == "sqlite" else {}
-        REDIS_URL = redis_url
-        RQ_QUEUE = f"test-{uuid.uuid4().hex[:8]}"
-        RQ_ASYNC = False
-        BPMN_DIR = TESTS / "bpmn"
-        FORMS_DIR = TESTS / "forms"
-        VAR_DIR = tmp
+    from tests.procs import build_config
 
+    Config = build_config(database_url, redis_url, f"test-{uuid.uuid4().hex[:8]}", str(tmp))
     app = create_app(Config)
     from flask_migrate import upgrade
 

@@ -420,7 +420,13 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
         inst.steps += 1
         events.add("task_completed", task, data=events.reportable_data(task.data))
 
-    advance(instance_id, action, actor_id, expected_version=expected_version)
+    try:
+        advance(instance_id, action, actor_id, expected_version=expected_version)
+    except InvalidState:
+        still_open = db.session.execute(select(OT.c.id).where(OT.c.task_guid == task_guid)).scalar()
+        if still_open is None:  # the instance ended while the user was looking at the task
+            raise Conflict("this task is no longer open (completed or cancelled)") from None
+        raise
 
 
 def _task_row(task_guid: str):

@@ -1,0 +1,75 @@
+"""Entry points for the OS processes that multi-process tests start (spawned, so each is a fresh Python)."""
+from __future__ import annotations
+
+import random
+import uuid
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+
+def build_config(database_url: str, redis_url: str, queue: str, var_dir: str, **overrides):
+    from config.settings import TestConfig
+
+    attrs = dict(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 60}} if database_url.startswith("sqlite") else {},
+        REDIS_URL=redis_url, RQ_QUEUE=queue, RQ_ASYNC=False,
+        BPMN_DIR=TESTS / "bpmn", FORMS_DIR=TESTS / "forms", VAR_DIR=Path(var_dir),
+    )
+    attrs.update(overrides)
+    return type("ProcConfig", (TestConfig,), attrs)
+
+
+def app_settings(app) -> dict:
+    """What a child process needs to build an app on the same database, Redis and queue."""
+    keys = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "RQ_QUEUE", "VAR_DIR")
+    database_url, redis_url, queue, var_dir = (app.config[k] for k in keys)
+    return {"database_url": database_url, "redis_url": redis_url, "queue": queue, "var_dir": str(var_dir)}
+
+
+def _app(settings: dict, **overrides):
+    from app import create_app
+
+    return create_app(build_config(**settings, **overrides))
+
+
+def run_worker(settings: dict, overrides: dict | None = None, burst: bool = True) -> None:
+    """A real RQ worker (the same class the platform runs) on the test queue."""
+    from rq import SimpleWorker
+
+    from app.queue import job_queue, redis_connection
+
+    app = _app(settings, RQ_ASYNC=True, **(overrides or {}))
+    with app.app_context():
+        SimpleWorker([job_queue()], connection=redis_connection()).work(burst=burst, logging_level="WARNING")
+
+
+def complete_everything(settings: dict, instance_ids: list[int], result_file: str, seed: int) -> None:
+    """Try to complete every open task of the given instances, in random order, racing other processes."""
+    from sqlalchemy import select
+
+    from app import engine
+    from app.extensions import db
+    from app.models import OpenTask
+
+    app = _app(settings, RQ_ASYNC=True)
+    done, conflicts = 0, 0
+    rng = random.Random(seed)
+    with app.app_context():
+        for _round in range(50):
+            rows = db.session.execute(select(OpenTask.task_guid, OpenTask.spec_id)
+                                      .where(OpenTask.instance_id.in_(instance_ids))).all()
+            db.session.rollback()
+            if not rows:
+                break
+            rng.shuffle(rows)
+            for guid, spec_id in rows:
+                try:
+                    engine.complete_task(guid, {f"by_{spec_id}": seed, f"token_{spec_id}": uuid.uuid4().hex}, None)
+                    done += 1
+                except engine.Conflict:
+                    conflicts += 1
+                finally:
+                    db.session.remove()
+    Path(result_file).write_text(f"{done} {conflicts}")
