@@ -6,6 +6,7 @@ row holds only its own state (about half the size, and no spec conversion on eve
 from __future__ import annotations
 
 import json
+import logging
 import os
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -29,6 +30,8 @@ from app.engine.sandbox import SandboxEnvironment
 # Naive dates in BPMN (timeDate timers, due dates) mean the university's local time, not the server's.
 PROCESS_TIMEZONE = ZoneInfo(os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai"))
 _spiff_timer.LOCALTZ = PROCESS_TIMEZONE
+# SpiffWorkflow logs every task state change at INFO; our history table is the record of that.
+logging.getLogger("spiff").setLevel(logging.WARNING)
 
 __all__ = ["AsyncServiceTask", "BpmnParser", "SERIALIZER_VERSION", "dump_state", "load_state",
            "dump_spec", "load_spec", "script_engine"]
