@@ -4,8 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
+ASSET  := app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
+MO     := app/translations/zh_CN/LC_MESSAGES/messages.mo
+SYSPKG := var/.system-packages
 
-.PHONY: install run test test-fast migrate deploy bench clean
+.PHONY: install system-deps run test migrate deploy demo bench translations clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +16,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# Debian packages (LibreOffice, CJK fonts, poppler, NSS tools, Chromium for browser tests); skipped
+# with a note where apt-get is unavailable or we are not root.
+$(SYSPKG): config/system-packages.txt
+	@mkdir -p var
+	@bash config/install-system-packages.sh config/system-packages.txt && touch $(SYSPKG)
+
+system-deps: $(SYSPKG)
+
+$(ASSET): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p app/static/vendor/bpmn-js/assets
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js app/static/vendor/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
+
+$(MO): app/translations/zh_CN/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+install: $(STAMP) $(SYSPKG) $(ASSET) $(MO)
 
 migrate: install
 	$(FLASK) db upgrade
@@ -21,9 +41,12 @@ migrate: install
 deploy: migrate
 	$(FLASK) deploy
 
-# Installs, migrates, deploys bpmn/, starts web + worker + scheduler (SQLite and embedded Redis unless
-# DATABASE_URL / REDIS_URL are set) and prints the URL.
-run: deploy
+demo: deploy
+	$(FLASK) demo-data
+
+# Installs, migrates, deploys bpmn/, loads demo data, starts web + worker + scheduler (SQLite and an
+# embedded Redis unless DATABASE_URL / REDIS_URL are set) and prints the URL and the demo accounts.
+run: demo
 	$(PY) -m app.run_all
 
 test: install
@@ -32,6 +55,11 @@ test: install
 bench: install
 	$(PY) bench/engine_throughput.py
 	$(PY) bench/timer_lag.py
+
+# After changing user-facing text: extract, merge into the catalogue, translate, commit the .po.
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -q -F app/babel.cfg -k _l -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations
 
 clean:
 	rm -rf var .pytest_cache

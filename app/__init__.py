@@ -16,10 +16,14 @@ def create_app(config_class: type | str | None = None) -> Flask:
         config_class = os.environ.get("APP_CONFIG", "config.settings.Config")
     app.config.from_object(config_class)
     _sqlite_options(app)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
-    babel.init_app(app)
+    from app.web import select_locale
+
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
 
     from app import models  # noqa: F401 - register the tables
     from app.cli import register_cli

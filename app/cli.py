@@ -27,6 +27,16 @@ def register_cli(app: Flask) -> None:
         for d in found:
             click.echo(f"{d.process_key} v{d.version} ({d.name})")
 
+    @app.cli.command("demo-data")
+    def demo_data_cmd() -> None:
+        """Load the demo university, accounts and employers (idempotent)."""
+        from app.services.demo import DEMO_PASSWORD, load_demo_data
+
+        accounts = load_demo_data()
+        click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+        for username, name, roles in accounts:
+            click.echo(f"  {username:<14} {roles:<14} {name}")
+
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker_cmd(burst: bool) -> None:

@@ -127,11 +127,16 @@ def _timer_problem(definition: TimerEventDefinition, env: SandboxEnvironment) ->
     return None
 
 
-def _reportable_fields(process_node) -> list[str]:
+def _process_property(process_node, name: str) -> str | None:
     values = process_node.xpath(
-        "./bpmn:extensionElements/spiff:properties/spiff:property[@name='reportableFields']/@value",
+        f"./bpmn:extensionElements/spiff:properties/spiff:property[@name='{name}']/@value",
         namespaces={"bpmn": BPMN_NS, "spiff": SPIFF_NS})
-    return [f.strip() for v in values for f in v.split(",") if f.strip()]
+    return values[0] if values else None
+
+
+def _property_list(process_node, name: str) -> list[str]:
+    value = _process_property(process_node, name) or ""
+    return [f.strip() for f in value.split(",") if f.strip()]
 
 
 def _start_messages(spec) -> list[str]:
@@ -202,7 +207,8 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
                 process_key=process_id, name=node.get("name") or process_id, version=version,
                 content_hash=content_hash, source_name=source.name,
                 bpmn_xml=source.content.decode("utf-8"), spec_json=spec_json,
-                reportable_fields=_reportable_fields(node), start_messages=_start_messages(spec),
+                reportable_fields=_property_list(node, "reportableFields"), start_messages=_start_messages(spec),
+                starter_roles=_property_list(node, "starterRoles"), starter_lane=_process_property(node, "starterLane"),
                 deployed_by=deployed_by)
             session.add(definition)
             session.flush()

@@ -100,6 +100,8 @@ class Loaded:
     business_key: str | None
     step_count: int
     workflow: Any
+    college_id: int | None = None
+    employer_id: int | None = None
     new_status: str | None = None
     new_definition: DefinitionInfo | None = None
     steps: int = 0
@@ -108,13 +110,14 @@ class Loaded:
 def load(instance_id: int) -> Loaded:
     row = db.session.execute(
         select(PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
-               PI.c.step_count).where(PI.c.id == instance_id)
+               PI.c.step_count, PI.c.college_id, PI.c.employer_id).where(PI.c.id == instance_id)
     ).one_or_none()
     if row is None:
         raise NotFound(f"process instance {instance_id} not found")
     definition = definition_info(row.definition_id)
     workflow = load_state(row.state, definition.spec_json, engine_for_app())
-    return Loaded(instance_id, definition, row.version, row.status, row.business_key, row.step_count, workflow)
+    return Loaded(instance_id, definition, row.version, row.status, row.business_key, row.step_count, workflow,
+                  row.college_id, row.employer_id)
 
 
 def run_engine_steps(inst: Loaded) -> None:
@@ -230,7 +233,8 @@ def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
         rows.append(dict(
             instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
-            business_key=inst.business_key, assignee_id=None, due_at=_due_at(task, props.get("dueDate"), now),
+            business_key=inst.business_key, assignee_id=None, college_id=inst.college_id,
+            employer_id=inst.employer_id, due_at=_due_at(task, props.get("dueDate"), now),
             form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
             instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
         ))
@@ -375,7 +379,9 @@ def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | 
 
 def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
                    business_key: str | None = None, started_by: int | None = None,
-                   start_message: tuple[str, dict] | None = None) -> int:
+                   start_message: tuple[str, dict] | None = None, college_id: int | None = None,
+                   employer_id: int | None = None) -> int:
+    """Start an instance; `college_id` / `employer_id` scope who else may see it (counselors, employers)."""
     from SpiffWorkflow.bpmn import BpmnWorkflow
 
     info = definition_info(definition.id)
@@ -388,8 +394,8 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
         instance_id = session.execute(insert(PI).returning(PI.c.id).values(
             definition_id=info.id, process_key=info.process_key, business_key=business_key, status="running",
             version=1, state="{}", serializer_version=SERIALIZER_VERSION, step_count=0, started_by=started_by,
-            created_at=now, updated_at=now)).scalar_one()
-        inst = Loaded(instance_id, info, 1, "running", business_key, 0, workflow)
+            college_id=college_id, employer_id=employer_id, created_at=now, updated_at=now)).scalar_one()
+        inst = Loaded(instance_id, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
         events = HistoryBuffer(instance_id, info.process_key, business_key, started_by, info.reportable)
         events.add("instance_started", data=events.reportable_data(data or {}))
         before = snapshot.Snapshot()

@@ -1,5 +1,7 @@
 """SQLAlchemy models. Import every model module here so Alembic sees the whole schema."""
-from app.models.user import User, UserRole  # noqa: F401
+from app.models.user import (  # noqa: F401
+    College, CounselorScope, Employer, Major, OperationLog, Student, User, UserRole,
+)
 from app.models.engine import (  # noqa: F401
     HistoryEvent,
     Incident,
@@ -9,5 +11,6 @@ from app.models.engine import (  # noqa: F401
     OpenTaskOwner,
     ProcessDefinition,
     ProcessInstance,
+    TaskDraft,
     Timer,
 )

@@ -29,6 +29,9 @@ class ProcessDefinition(db.Model):
     spec_json: Mapped[str] = mapped_column(Text)
     reportable_fields: Mapped[list] = mapped_column(Json, default=list)
     start_messages: Mapped[list] = mapped_column(Json, default=list)
+    # From process properties: which roles may start it from the portal, and the lane the starter plays.
+    starter_roles: Mapped[list] = mapped_column(Json, default=list)
+    starter_lane: Mapped[str | None] = mapped_column(String(80))
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -46,6 +49,9 @@ class ProcessInstance(db.Model):
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
     step_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Visibility scope (who besides the participants may see it): a college for counselors, an employer.
+    college_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    employer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -70,6 +76,8 @@ class OpenTask(db.Model):
     process_name: Mapped[str] = mapped_column(String(255))
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    college_id: Mapped[int | None] = mapped_column(Integer)
+    employer_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     form_schema: Mapped[str | None] = mapped_column(String(255))
     form_ui_schema: Mapped[str | None] = mapped_column(String(255))
@@ -172,3 +180,16 @@ class HistoryEvent(db.Model):
     task_name: Mapped[str | None] = mapped_column(String(255))
     task_guid: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict | None] = mapped_column(Json)
+
+
+class TaskDraft(db.Model):
+    """A form saved without completing the task; dropped when the task completes."""
+
+    __tablename__ = "task_draft"
+    __table_args__ = (UniqueConstraint("task_guid", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_guid: Mapped[str] = mapped_column(String(36), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    data: Mapped[dict] = mapped_column(Json, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,14 +1,52 @@
-"""Accounts. Roles are names from config/roles (student, counselor, staff, employer, process_owner, admin)."""
+"""Accounts and the university's organisation: colleges, majors, students, employers, counselor scopes.
+
+Role names come from config/permissions.toml (student, counselor, staff, employer, process_owner, admin).
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
+
+
+class College(db.Model):
+    __tablename__ = "college"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Major(db.Model):
+    __tablename__ = "major"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    college_id: Mapped[int] = mapped_column(ForeignKey("college.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Employer(db.Model):
+    """An employer organisation (用人单位). Its users issue offers once the career office approved it."""
+
+    __tablename__ = "employer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)  # 统一社会信用代码
+    kind: Mapped[str | None] = mapped_column(String(40))
+    industry: Mapped[str | None] = mapped_column(String(80))
+    address: Mapped[str | None] = mapped_column(String(255))
+    contact_name: Mapped[str | None] = mapped_column(String(80))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    # pending | approved | rejected
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(UserMixin, db.Model):
@@ -18,13 +56,26 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("employer.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    scopes: Mapped[list[CounselorScope]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
-    def role_names(self) -> set[str]:
-        return {r.role for r in self.roles}
+    def role_names(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+    @property
+    def college_ids(self) -> frozenset[int]:
+        return frozenset(s.college_id for s in self.scopes)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
 
 
 class UserRole(db.Model):
@@ -34,3 +85,46 @@ class UserRole(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class CounselorScope(db.Model):
+    """The colleges a counselor (辅导员) looks after; tasks and instances outside them stay invisible."""
+
+    __tablename__ = "counselor_scope"
+    __table_args__ = (UniqueConstraint("user_id", "college_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    college_id: Mapped[int] = mapped_column(ForeignKey("college.id"))
+
+
+class Student(db.Model):
+    __tablename__ = "student"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    student_no: Mapped[str] = mapped_column(String(20), unique=True)
+    gender: Mapped[str | None] = mapped_column(String(4))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    college_id: Mapped[int] = mapped_column(ForeignKey("college.id"), index=True)
+    major_id: Mapped[int] = mapped_column(ForeignKey("major.id"))
+    class_name: Mapped[str | None] = mapped_column(String(40))
+    degree: Mapped[str] = mapped_column(String(20), default="本科")
+    graduation_year: Mapped[int] = mapped_column(Integer)
+    expected_graduation: Mapped[date | None] = mapped_column(Date)
+
+
+class OperationLog(db.Model):
+    """操作日志: every state-changing request, who/what/when/where/result. Append-only."""
+
+    __tablename__ = "operation_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str | None] = mapped_column(String(80))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    endpoint: Mapped[str | None] = mapped_column(String(120))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(20))

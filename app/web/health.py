@@ -3,11 +3,13 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from app.extensions import db
+from app.web.security import public
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def health():
     from app.queue import redis_connection
 

@@ -1,0 +1,172 @@
+"""Who may see and do what: the role policy from config/permissions.toml and the object rules.
+
+Pure rules over a `Principal` (no Flask, no session); the `*_clause` functions turn the same rules into
+SQL filters so that lists never show a row the detail page would refuse.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
+
+POLICY_FILE = Path(__file__).resolve().parent.parent.parent / "config" / "permissions.toml"
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    label: str
+    label_en: str
+    lanes: frozenset[str]
+    scope: str  # none | college | employer | all
+    permissions: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_policy(path: Path = POLICY_FILE) -> dict[str, Role]:
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    return {
+        name: Role(name, spec["label"], spec.get("label_en", name), frozenset(spec.get("lanes", [])),
+                   spec.get("scope", "none"), frozenset(spec.get("permissions", [])))
+        for name, spec in raw["roles"].items()
+    }
+
+
+ROLE_NAMES = tuple(load_policy())
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    roles: frozenset[str]
+    college_ids: frozenset[int] = frozenset()
+    employer_id: int | None = None
+
+    def _roles(self) -> list[Role]:
+        policy = load_policy()
+        return [policy[r] for r in self.roles if r in policy]
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(p for r in self._roles() for p in r.permissions)
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def lanes_in_scope(self) -> dict[str, str]:
+        """lane -> the widest scope in which this principal may take that lane's group tasks."""
+        order = {"none": 0, "employer": 1, "college": 1, "all": 2}
+        lanes: dict[str, str] = {}
+        for role in self._roles():
+            for lane in role.lanes:
+                if role.scope == "none":
+                    continue  # such roles only ever get tasks addressed to them personally
+                if order[role.scope] > order.get(lanes.get(lane, "none"), -1) or lane not in lanes:
+                    lanes[lane] = role.scope
+        return lanes
+
+
+def _scope_clause(scope: str, principal: Principal, college_col, employer_col) -> ColumnElement:
+    if scope == "all":
+        return true()
+    if scope == "college":
+        return college_col.in_(principal.college_ids) if principal.college_ids else false()
+    if scope == "employer":
+        return employer_col == principal.employer_id if principal.employer_id else false()
+    return false()
+
+
+def _owned_by(principal: Principal) -> ColumnElement:
+    return exists(select(OpenTaskOwner.open_task_id).where(
+        OpenTaskOwner.open_task_id == OpenTask.id, OpenTaskOwner.user_id == principal.id))
+
+
+def _has_owners() -> ColumnElement:
+    return exists(select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.open_task_id == OpenTask.id))
+
+
+def group_task_clause(principal: Principal) -> ColumnElement:
+    """Tasks offered to this principal's groups: lane in a role's lanes, within scope, not addressed."""
+    parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.college_id, OpenTask.employer_id))
+             for lane, scope in principal.lanes_in_scope().items()]
+    if not parts:
+        return false()
+    return and_(or_(*parts), ~_has_owners())
+
+
+def task_clause(principal: Principal) -> ColumnElement:
+    """Every open task this principal may see (and so open)."""
+    return or_(OpenTask.assignee_id == principal.id, _owned_by(principal), group_task_clause(principal))
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    assignee_id: int | None
+    lane: str | None
+    college_id: int | None
+    employer_id: int | None
+    owner_ids: frozenset[int]
+
+
+def can_see_task(principal: Principal, task: TaskFacts) -> bool:
+    if task.assignee_id == principal.id or principal.id in task.owner_ids:
+        return True
+    if task.owner_ids:
+        return principal.can("task.reassign") and _in_scope(principal, task, "all")
+    scope = principal.lanes_in_scope().get(task.lane or "")
+    if scope is not None and _in_scope(principal, task, scope):
+        return True
+    return principal.can("task.reassign") and _in_scope(principal, task, "all")
+
+
+def _in_scope(principal: Principal, task: TaskFacts, scope: str) -> bool:
+    if scope == "all":
+        return any(r.scope == "all" for r in principal._roles())
+    if scope == "college":
+        return task.college_id in principal.college_ids
+    if scope == "employer":
+        return principal.employer_id is not None and task.employer_id == principal.employer_id
+    return False
+
+
+def can_work_task(principal: Principal, task: TaskFacts) -> bool:
+    """Fill in and complete: the assignee, or anyone it is offered to while nobody holds it."""
+    if not principal.can("task.work"):
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == principal.id
+    if principal.id in task.owner_ids:
+        return True
+    scope = principal.lanes_in_scope().get(task.lane or "")
+    return not task.owner_ids and scope is not None and _in_scope(principal, task, scope)
+
+
+def can_claim_task(principal: Principal, task: TaskFacts) -> bool:
+    return task.assignee_id is None and (principal.can("task.claim") or principal.id in task.owner_ids) \
+        and can_work_task(principal, task)
+
+
+def can_reassign_task(principal: Principal, task: TaskFacts) -> bool:
+    return principal.can("task.reassign") and can_see_task(principal, task)
+
+
+def instance_clause(principal: Principal) -> ColumnElement:
+    """Instances this principal may open: own requests, participation, or by role scope."""
+    if principal.can("instance.view_all"):
+        return true()
+    parts = [ProcessInstance.started_by == principal.id,
+             exists(select(HistoryEvent.id).where(HistoryEvent.instance_id == ProcessInstance.id,
+                                                  HistoryEvent.actor_id == principal.id)),
+             exists(select(OpenTask.id).where(OpenTask.instance_id == ProcessInstance.id, task_clause(principal)))]
+    roles = principal._roles()
+    if any(r.scope == "college" for r in roles) and principal.college_ids:
+        parts.append(ProcessInstance.college_id.in_(principal.college_ids))
+    if any(r.scope == "employer" for r in roles) and principal.employer_id:
+        parts.append(ProcessInstance.employer_id == principal.employer_id)
+    return or_(*parts)

@@ -1,0 +1,137 @@
+"""Task inbox queries (Camunda Tasklist's views): each is one indexed query on the open-task mirror."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance, User
+from app.models.types import utcnow
+from app.services.access import Principal, TaskFacts, group_task_clause, task_clause
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+VIEWS = ("mine", "groups", "unassigned", "overdue", "today", "completed")
+SORTS = {
+    "created": OpenTask.created_at.desc(),
+    "created_asc": OpenTask.created_at.asc(),
+    "due": OpenTask.due_at.asc().nulls_last(),
+    "name": OpenTask.name.asc(),
+    "process": OpenTask.process_name.asc(),
+}
+PAGE_SIZE = 25
+
+
+@dataclass
+class InboxQuery:
+    view: str = "mine"
+    process_key: str | None = None
+    business_key: str | None = None
+    due_before: date | None = None
+    due_after: date | None = None
+    sort: str = "created"
+    page: int = 1
+
+
+@dataclass
+class InboxPage:
+    rows: list = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+
+
+def _owned(principal: Principal):
+    return OpenTask.id.in_(select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.user_id == principal.id))
+
+
+def view_clause(principal: Principal, view: str, now: datetime | None = None):
+    now = now or utcnow()
+    if view == "mine":
+        return or_(OpenTask.assignee_id == principal.id, and_(OpenTask.assignee_id.is_(None), _owned(principal)))
+    if view == "groups":
+        return and_(OpenTask.assignee_id.is_(None), group_task_clause(principal))
+    if view == "unassigned":
+        return and_(OpenTask.assignee_id.is_(None), task_clause(principal))
+    if view == "overdue":
+        return and_(task_clause(principal), OpenTask.due_at < now)
+    if view == "today":
+        start = datetime.combine(now.astimezone(LOCAL).date(), time.min, LOCAL)
+        return and_(task_clause(principal), OpenTask.due_at >= start, OpenTask.due_at < start + timedelta(days=1))
+    raise ValueError(view)
+
+
+def _filters(q: InboxQuery) -> list:
+    filters = []
+    if q.process_key:
+        filters.append(OpenTask.process_key == q.process_key)
+    if q.business_key:
+        filters.append(OpenTask.business_key.like(q.business_key.replace("%", r"\%") + "%", escape="\\"))
+    if q.due_before:
+        filters.append(OpenTask.due_at < datetime.combine(q.due_before + timedelta(days=1), time.min, LOCAL))
+    if q.due_after:
+        filters.append(OpenTask.due_at >= datetime.combine(q.due_after, time.min, LOCAL))
+    return filters
+
+
+def list_tasks(principal: Principal, q: InboxQuery) -> InboxPage:
+    if q.view == "completed":
+        return completed_by(principal, q)
+    where = [view_clause(principal, q.view), *_filters(q)]
+    total = db.session.execute(select(func.count()).select_from(OpenTask).where(*where)).scalar()
+    page = max(1, q.page)
+    rows = db.session.execute(
+        select(OpenTask.id, OpenTask.task_guid, OpenTask.name, OpenTask.lane, OpenTask.process_key,
+               OpenTask.process_name, OpenTask.business_key, OpenTask.assignee_id, OpenTask.due_at,
+               OpenTask.created_at, OpenTask.instance_id, User.display_name.label("assignee_name"))
+        .outerjoin(User, User.id == OpenTask.assignee_id)
+        .where(*where).order_by(SORTS.get(q.sort, SORTS["created"]), OpenTask.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return InboxPage(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def completed_by(principal: Principal, q: InboxQuery) -> InboxPage:
+    where = [HistoryEvent.actor_id == principal.id, HistoryEvent.event_type == "task_completed"]
+    if q.process_key:
+        where.append(HistoryEvent.process_key == q.process_key)
+    if q.business_key:
+        where.append(HistoryEvent.business_key.like(q.business_key.replace("%", r"\%") + "%", escape="\\"))
+    total = db.session.execute(select(func.count()).select_from(HistoryEvent).where(*where)).scalar()
+    page = max(1, q.page)
+    rows = db.session.execute(
+        select(HistoryEvent.id, HistoryEvent.task_name.label("name"), HistoryEvent.lane, HistoryEvent.process_key,
+               HistoryEvent.business_key, HistoryEvent.at, HistoryEvent.instance_id)
+        .where(*where).order_by(HistoryEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return InboxPage(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def badge_count(principal: Principal) -> int:
+    return db.session.execute(select(func.count()).select_from(OpenTask)
+                              .where(view_clause(principal, "mine"))).scalar()
+
+
+def process_choices(principal: Principal) -> list[tuple[str, str]]:
+    return [tuple(r) for r in db.session.execute(
+        select(OpenTask.process_key, func.min(OpenTask.process_name)).where(task_clause(principal))
+        .group_by(OpenTask.process_key).order_by(OpenTask.process_key)).all()]
+
+
+def task_facts(task_guid: str):
+    """The open task and what the access rules need to know about it; None when it is not open."""
+    task = db.session.execute(select(OpenTask).where(OpenTask.task_guid == task_guid)).scalar_one_or_none()
+    if task is None:
+        return None, None
+    owners = frozenset(db.session.execute(select(OpenTaskOwner.user_id)
+                                          .where(OpenTaskOwner.open_task_id == task.id)).scalars())
+    return task, TaskFacts(task.assignee_id, task.lane, task.college_id, task.employer_id, owners)
+
+
+def instance_for(principal: Principal, instance_id: int) -> ProcessInstance | None:
+    from app.services.access import instance_clause
+
+    return db.session.execute(select(ProcessInstance).where(ProcessInstance.id == instance_id,
+                                                            instance_clause(principal))).scalar_one_or_none()

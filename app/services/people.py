@@ -1,0 +1,13 @@
+"""Looking people up."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+
+
+def find_user(username: str) -> User | None:
+    if not username:
+        return None
+    return db.session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar_one_or_none()

@@ -1,0 +1,72 @@
+"""A task page: the form, instructions, the instance's history; claim, unclaim, reassign, save, complete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app import engine
+from app.services import inbox
+from app.services.access import can_claim_task, can_reassign_task, can_see_task, can_work_task
+from app.web.security import permission_required, principal
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _visible(task_guid: str):
+    task, facts = inbox.task_facts(task_guid)
+    if task is None or not can_see_task(principal(), facts):
+        abort(404)
+    return task, facts
+
+
+@bp.get("/<task_guid>")
+@permission_required("inbox.view")
+def show(task_guid: str):
+    task, facts = _visible(task_guid)
+    return render_template("tasks/show.html", task=task, can_work=can_work_task(principal(), facts),
+                           can_claim=can_claim_task(principal(), facts))
+
+
+@bp.post("/<task_guid>/claim")
+@permission_required("inbox.view")
+def claim(task_guid: str):
+    task, facts = _visible(task_guid)
+    if not can_claim_task(principal(), facts):
+        abort(403)
+    try:
+        engine.claim_task(task_guid, principal().id)
+        flash(_("The task is yours now."), "success")
+    except engine.EngineError as err:
+        flash(str(err), "error")
+    return redirect(url_for("tasks.show", task_guid=task_guid))
+
+
+@bp.post("/<task_guid>/unclaim")
+@permission_required("inbox.view")
+def unclaim(task_guid: str):
+    task, facts = _visible(task_guid)
+    if facts.assignee_id != principal().id:
+        abort(403)
+    try:
+        engine.unclaim_task(task_guid, principal().id)
+        flash(_("The task is back in the group's list."), "success")
+    except engine.EngineError as err:
+        flash(str(err), "error")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/<task_guid>/reassign")
+@permission_required("task.reassign")
+def reassign(task_guid: str):
+    task, facts = _visible(task_guid)
+    if not can_reassign_task(principal(), facts):
+        abort(403)
+    from app.services.people import find_user
+
+    target = find_user(request.form.get("username", "").strip())
+    if target is None:
+        flash(_("No such user."), "error")
+        return redirect(url_for("tasks.show", task_guid=task_guid)), 303
+    engine.reassign_task(task_guid, target.id, principal().id)
+    flash(_("Reassigned to %(name)s.", name=target.display_name), "success")
+    return redirect(url_for("tasks.show", task_guid=task_guid))
