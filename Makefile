@@ -58,8 +58,8 @@ bench: install
 
 # After changing user-facing text: extract, merge into the catalogue, translate, commit the .po.
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -q -F app/babel.cfg -k _l -o app/translations/messages.pot app
-	$(VENV)/bin/pybabel update -q -i app/translations/messages.pot -d app/translations
+	$(VENV)/bin/pybabel extract -F app/babel.cfg -k _l -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
 
 clean:
 	rm -rf var .pytest_cache

@@ -35,10 +35,12 @@ ALLOWED_MODULES: frozenset[str] = frozenset(
 _MODULES_TEXT = ", ".join(sorted(ALLOWED_MODULES))
 _FILENAME = "<string>"  # SpiffWorkflow looks for this file name in tracebacks to report the failing line
 _MAX_INT_BITS, _MAX_ITEMS = 1 << 16, 1_000_000  # about 20,000 decimal digits; items in a range or repetition
-# Public callables of allowed modules that would open a hole: update_wrapper/wraps copy any attribute (such as
-# __globals__, which leaks real builtins), singledispatch evaluates annotations with eval, uuid1/getnode run `ip`.
+# Public parts of allowed modules that would open a hole: update_wrapper/wraps copy any attribute (such as
+# __globals__, which leaks real builtins), singledispatch evaluates annotations with eval, uuid1/getnode run `ip`,
+# and the shared decimal contexts can be changed in place (clear_traps()) for every later user.
 _DENIED_IDS = frozenset(map(id, (functools.update_wrapper, functools.wraps, functools.singledispatch,
-                                 functools.singledispatchmethod, uuid.getnode, uuid.uuid1)))
+                                 functools.singledispatchmethod, uuid.getnode, uuid.uuid1, decimal.DefaultContext,
+                                 decimal.BasicContext, decimal.ExtendedContext)))
 
 
 def _guarded_getattr(obj: Any, name: str, default: Any = raise_) -> Any:

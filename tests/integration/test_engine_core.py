@@ -96,7 +96,7 @@ def test_lane_owners_due_dates_and_forms(ctx, unique, tmp_path):
     pid = f"p_{unique}"
     xml = b.process(
         pid, b.lanes({"employer": ["offer"]}), b.start(),
-        b.user("offer", "填写录用信息", form="offer.json", ui="offer.ui.json", due='deadline',
+        b.user("offer", "填写录用信息", form="counselor_review.json", ui="counselor_review.ui.json", due='deadline',
                instructions="请在 **三天内** 填写"),
         b.end(), b.chain("start", "offer", "end"))
     definition = deploy_one(xml)
@@ -107,7 +107,7 @@ def test_lane_owners_due_dates_and_forms(ctx, unique, tmp_path):
     owners = set(db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id))
                  .scalars())
     assert owners == {u1, u2}
-    assert task.form_schema == "offer.json" and task.form_ui_schema == "offer.ui.json"
+    assert task.form_schema == "counselor_review.json" and task.form_ui_schema == "counselor_review.ui.json"
     assert task.instructions == "请在 **三天内** 填写"
     assert task.due_at.isoformat().startswith("2030-01-31T15:59:59")  # end of day Asia/Shanghai in UTC
 
