@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 ASSET  := app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
-MO     := app/translations/zh_CN/LC_MESSAGES/messages.mo
+MO     := app/translations/zh/LC_MESSAGES/messages.mo
 SYSPKG := var/.system-packages
 
 .PHONY: install system-deps run test migrate deploy demo bench translations clean
@@ -30,7 +30,7 @@ $(ASSET): package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js app/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
 
-$(MO): app/translations/zh_CN/LC_MESSAGES/messages.po $(STAMP)
+$(MO): app/translations/zh/LC_MESSAGES/messages.po $(STAMP)
 	$(VENV)/bin/pybabel compile -q -d app/translations
 
 install: $(STAMP) $(SYSPKG) $(ASSET) $(MO)

@@ -23,11 +23,13 @@ PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5
 
 
 def sigterm_as_exit() -> None:
-    """Turn SIGTERM into SystemExit so `finally:` blocks (schema clean-up) still run."""
+    """Turn SIGTERM into SystemExit so `finally:` blocks (schema clean-up) still run; make Ctrl-C work even
+    when the shell started us with SIGINT ignored (background jobs of non-interactive shells)."""
     def handler(signum, _frame):
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pg_url_for(schema: str) -> str:

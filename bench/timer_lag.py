@@ -107,8 +107,10 @@ def start_scheduler(url: str, redis_url: str, tick: float | None, log_path: Path
     if tick is not None:
         env["SCHEDULER_TICK_S"] = str(tick)
     log = open(log_path, "wb")  # noqa: SIM115 - closed when the process is reaped
+    # SIGINT is how the scheduler is stopped: make sure it is not inherited as ignored
     return subprocess.Popen([str(python if python.exists() else sys.executable), "-m", "app.scheduler"],
-                            cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=common.ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def stop_scheduler(proc: subprocess.Popen) -> int | None:
@@ -281,7 +283,7 @@ def main(argv=None) -> int:
                 bucket = [lag for d, lag in lags if k * tenth <= (d - first_at).total_seconds() < (k + 1) * tenth
                           or (k == 9 and (d - first_at).total_seconds() >= 10 * tenth)]
                 if bucket:
-                    print(f"  {k * tenth:6.0f}-{(k + 1) * tenth:<6.0f} {len(bucket):7d} "
+                    print(f"  {k * tenth:6.1f}-{(k + 1) * tenth:<6.1f} {len(bucket):7d} "
                           f"{common.percentile(bucket, 50):8.3f} {common.percentile(bucket, 99):8.3f} "
                           f"{max(bucket):8.3f}")
         else:

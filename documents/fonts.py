@@ -4,6 +4,9 @@ pyHanko's GlyphAccumulator parses and subsets the whole font file for every stam
 ~21,000 glyphs (wqy-microhei) that is ~0.5-0.9 s per signature. Instead the font is parsed once per process
 and, per stamp, a tiny TrueType font holding only the glyphs of that stamp's text is built (a few ms) and
 handed to pyHanko, which embeds it as usual (Type0/CIDFontType2 with ToUnicode: the text stays extractable).
+
+The subset is scaled to 1000 units per em: pyHanko 0.38 writes raw glyph advances into the PDF /W array,
+which is only right for 1000-unit fonts (wqy-microhei has 2048, so every glyph got twice its width).
 """
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ from pathlib import Path
 
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.recordingPen import DecomposingRecordingPen, replayRecording as replay_recording
+from fontTools.pens.transformPen import TransformPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 
 # Always present: pyHanko formats the signing time (digits and separators) into the stamp at signing time.
+_PDF_UNITS_PER_EM = 1000
 _ALWAYS = string.digits + " -:./+"
 
 
@@ -64,6 +69,7 @@ class StampFont:
         return outline
 
     def _build(self, chars: frozenset[str]) -> bytes:
+        scale = _PDF_UNITS_PER_EM / self._units_per_em
         order = [".notdef"]
         cmap: dict[int, str] = {}
         for ch in sorted(chars):
@@ -76,11 +82,13 @@ class StampFont:
         glyphs, metrics = {}, {}
         for name in order:
             pen = TTGlyphPen(None)
-            replay_recording(self._outline(name), pen)
+            replay_recording(self._outline(name), TransformPen(pen, (scale, 0, 0, scale, 0, 0)))
             glyphs[name] = pen.glyph()
-            metrics[name] = self._hmtx[name]
-        ascent, descent, line_gap, typo_asc, typo_desc, win_asc, win_desc = self._vmetrics
-        fb = FontBuilder(self._units_per_em, isTTF=True)
+            advance, lsb = self._hmtx[name]
+            metrics[name] = (round(advance * scale), round(lsb * scale))
+        ascent, descent, line_gap, typo_asc, typo_desc, win_asc, win_desc = (
+            round(v * scale) for v in self._vmetrics)
+        fb = FontBuilder(_PDF_UNITS_PER_EM, isTTF=True)
         fb.setupGlyphOrder(order)
         fb.setupCharacterMap(cmap)
         fb.setupGlyf(glyphs)

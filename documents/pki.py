@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -79,7 +80,8 @@ def ensure_party_certificate(settings: DocumentSettings, kind: PartyKind | str, 
     with _locked(settings):
         ca = _ensure_ca(settings)
         existing = _load_if_current(base, kind.value + ":" + party_id)
-        if existing is not None and _subject_matches(existing.certificate, display_name):
+        if existing is not None and _subject_matches(existing.certificate, display_name) \
+                and _issued_by(existing.certificate, ca.certificate):
             return existing
         subject = _party_subject(settings, kind, party_id, display_name, credit_code, unit)
         label = f"{kind.value}-{_safe_id(party_id)}"
@@ -109,7 +111,7 @@ def ensure_tsa_certificate(settings: DocumentSettings) -> Credential:
     with _locked(settings):
         ca = _ensure_ca(settings)
         existing = _load_if_current(base, "tsa")
-        if existing is not None:
+        if existing is not None and _issued_by(existing.certificate, ca.certificate):
             return existing
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         subject = x509.Name([
@@ -188,6 +190,14 @@ def _party_subject(settings: DocumentSettings, kind: PartyKind, party_id: str, d
 def _subject_matches(cert: x509.Certificate, display_name: str) -> bool:
     names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return bool(names) and names[0].value == display_name
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except (ValueError, TypeError, InvalidSignature):
+        return False  # issued by an earlier CA (the root was renewed): issue anew
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key, days: int) -> x509.CertificateBuilder:

@@ -25,6 +25,7 @@ from documents.settings import DocumentSettings
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 AGREEMENT_TEMPLATE = TEMPLATE_DIR / "tripartite_agreement.docx"
 _WORKER = Path(__file__).resolve().parent / "uno_worker.py"
+DOCX_IMPORT_FILTER = "MS Word 2007 XML"
 PDF_EXPORT_OPTIONS: dict[str, Any] = {
     # Bookmarks become named destinations: documents.sign places the signature fields on them.
     "ExportBookmarksToPDFDestination": True,
@@ -105,7 +106,7 @@ class PdfConverter:
         dst = os.path.join(self._dir, f"{self._seq}.pdf")
         Path(src).write_bytes(docx)
         try:
-            request = {"id": self._seq, "in": src, "out": dst,
+            request = {"id": self._seq, "in": src, "out": dst, "import_filter": DOCX_IMPORT_FILTER,
                        "filter_data": {**PDF_EXPORT_OPTIONS, **(options or {})}}
             try:
                 self._proc.stdin.write((json.dumps(request) + "\n").encode())

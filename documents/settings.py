@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -14,17 +14,17 @@ class Pkcs11Settings:
 
     module_path: str
     token_label: str
-    user_pin: str
+    user_pin: str = field(repr=False)
 
 
 @dataclass(frozen=True)
 class DocumentSettings:
     key_dir: Path
-    key_passphrase: str
+    key_passphrase: str = field(repr=False)
     # RFC 3161 TSA. "local" = sign timestamps in-process with the installation's TSA certificate (dev only).
     tsa_url: str | None = None
     tsa_timeout_s: float = 10.0
-    # Font of the visible signature stamps: a .ttf/.otf, or a .ttc from which the first face is extracted.
+    # Font of the visible signature stamps: a .ttf/.otf, or a .ttc collection (its first face is used).
     font_path: Path = DEFAULT_FONT
     university_name: str = "示范大学"
     university_office: str = "就业指导中心"
@@ -33,7 +33,8 @@ class DocumentSettings:
     uno_python: str = "/usr/bin/python3"
     conversion_timeout_s: float = 60.0
     office_start_timeout_s: float = 60.0
-    # Room for the CMS blob incl. timestamp token; reserving it avoids pyHanko's dry-run signature.
+    # Room for the CMS blob incl. timestamp token, in hex digits (16384 = 8 KB of DER; ours are ~3.8 KB, a
+    # commercial TSA's longer chain needs more). Reserving it avoids pyHanko's dry-run signature.
     signature_bytes_reserved: int = 16384
     party_cert_days: int = 3 * 365
     ca_cert_days: int = 20 * 365
@@ -45,7 +46,7 @@ class DocumentSettings:
 
     @property
     def derived_dir(self) -> Path:
-        """Non-secret files made from the settings at setup: the stamp font, the NSS database."""
+        """Non-secret files made from the settings: the NSS database pdfsig trusts the CA from."""
         return self.key_dir / "derived"
 
     @classmethod

@@ -55,7 +55,9 @@ def _filter_data(options):
 
 def _convert(desktop, request):
     doc = desktop.loadComponentFromURL(
-        uno.systemPathToFileUrl(request["in"]), "_blank", 0, (_prop("Hidden", True), _prop("ReadOnly", True))
+        uno.systemPathToFileUrl(request["in"]), "_blank", 0,
+        # An explicit import filter: anything that is not a Word document fails instead of opening as text.
+        (_prop("Hidden", True), _prop("ReadOnly", True), _prop("FilterName", request.get("import_filter"))),
     )
     if doc is None:
         raise RuntimeError("LibreOffice could not open the document")

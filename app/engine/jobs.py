@@ -12,7 +12,6 @@ import json
 import logging
 import traceback
 from datetime import timedelta
-from uuid import UUID
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -22,6 +21,7 @@ from app.engine.errors import EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
 from app.engine.registry import JobContext, load_operations
 from app.engine.runtime import Loaded, advance, open_incident
+from app.engine.snapshot import find_task
 from app.extensions import db
 from app.models import HistoryEvent, Incident, Job, ProcessInstance
 from app.models.types import utcnow
@@ -127,7 +127,7 @@ def _complete(job_id: int, row, result) -> None:
 
 
 def _apply_result(inst: Loaded, events: HistoryBuffer, task_guid: str, result) -> None:
-    task = inst.workflow.get_task_from_id(UUID(task_guid))
+    task = find_task(inst.workflow, task_guid)
     if task is None or task.state != TaskState.STARTED:
         return  # cancelled meanwhile (an interrupting boundary event): the result has nowhere to go
     task.data[task.task_spec.result_variable] = result

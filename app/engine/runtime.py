@@ -26,6 +26,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import snapshot
+from app.engine.compaction import compact, pruned_completed
 from app.engine.errors import Conflict, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, script_engine
@@ -105,6 +106,13 @@ class Loaded:
     new_status: str | None = None
     new_definition: DefinitionInfo | None = None
     steps: int = 0
+    pruned: dict | None = None  # tasks compaction removed in this step, for the history written with it
+
+    def task(self, guid: str):
+        task = snapshot.find_task(self.workflow, guid)
+        if task is None and self.pruned:
+            task = self.pruned.get(UUID(guid))
+        return task
 
 
 def load(instance_id: int) -> Loaded:
@@ -166,7 +174,9 @@ def advance(instance_id: int, action: Action, actor_id: int | None = None, *, in
                 result = action(inst, events)
                 if (inst.new_status or inst.status) == "running":
                     run_engine_steps(inst)
-                persist(inst, before, snapshot.take(inst.workflow), events)
+                after = snapshot.take(inst.workflow)
+                inst.pruned = {t.id: t for t in compact(inst.workflow)}
+                persist(inst, before, after, events)
                 return result
         except _Stale:
             if expected_version is not None:
@@ -219,7 +229,7 @@ def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
         session.execute(delete(OT).where(OT.c.task_guid.in_(removed)))
         for guid in removed:
             if not events.has("task_completed", guid):
-                task = inst.workflow.get_task_from_id(UUID(guid))
+                task = inst.task(guid)
                 gone = task if task is not None else before.human[guid]
                 kind = "task_completed" if task is not None and task.state == TaskState.COMPLETED else "task_cancelled"
                 events.add(kind, gone)
@@ -290,13 +300,13 @@ def _sync_timers(inst, before, after, events, now) -> None:
     if gone:
         session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
         for guid in gone:
-            task = inst.workflow.get_task_from_id(UUID(guid))
+            task = inst.task(guid)
             if task is not None and task.state != TaskState.CANCELLED and before.timers[guid] <= now:
                 events.add("timer_fired", task, data={"due_at": before.timers[guid].isoformat()})
     if new:
         rows = []
         for guid in new:
-            task = inst.workflow.get_task_from_id(UUID(guid))
+            task = inst.task(guid)
             rows.append(dict(instance_id=inst.id, task_guid=guid, spec_id=task.task_spec.bpmn_id,
                              due_at=after.timers[guid]))
         session.execute(insert(table), rows)
@@ -417,7 +427,7 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
         raise Conflict("this task is no longer open (completed or cancelled)")
 
     def action(inst: Loaded, events: HistoryBuffer):
-        task = inst.workflow.get_task_from_id(UUID(task_guid))
+        task = snapshot.find_task(inst.workflow, task_guid)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise Conflict("this task is no longer open (completed or cancelled)")
         if data:
@@ -534,6 +544,7 @@ def get_state(instance_id: int) -> InstanceState:
             if task.state == TaskState.READY and task.task_spec.manual:
                 ready.append({"guid": str(task.id), "spec_id": bpmn_id, "name": task.task_spec.bpmn_name,
                               "lane": task.task_spec.lane})
+    completed.extend(pruned_completed(wf))
     timers = [{"task_guid": g, "due_at": d} for g, d in snapshot.take(wf).timers.items()]
     return InstanceState(inst.id, inst.definition.process_key, inst.definition.name, inst.definition.version,
                          inst.business_key, inst.status, inst.version, dict(wf.data if wf.completed else
@@ -549,6 +560,8 @@ def _last_data(wf) -> dict:
 def task_data(task_guid: str) -> dict:
     """The data a READY task's form starts from."""
     row = _task_row(task_guid)
-    task = load(row.instance_id).workflow.get_task_from_id(UUID(task_guid))
+    task = snapshot.find_task(load(row.instance_id).workflow, task_guid)
+    if task is None:
+        raise NotFound("task not found or no longer open")
     return dict(task.data)
 

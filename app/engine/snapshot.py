@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.spiff import AsyncServiceTask
@@ -67,3 +69,11 @@ def timer_due(value) -> datetime | None:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def find_task(workflow: BpmnWorkflow, guid: str):
+    """The task with this id, or None when SpiffWorkflow has dropped it (a cancelled branch)."""
+    try:
+        return workflow.get_task_from_id(UUID(guid))
+    except TaskNotFoundException:
+        return None

@@ -109,12 +109,17 @@ def log_operation(response):
     outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "error" if status >= 500 else "refused"
     user_id = current_user.id if current_user.is_authenticated else None
     username = current_user.username if current_user.is_authenticated else (request.form.get("username") or None)
+    session = db.session
     try:
-        with db.engine.begin() as conn:  # its own transaction: logged whatever happened to the request's
-            conn.execute(insert(OperationLog.__table__).values(
-                user_id=user_id, username=(username or "")[:80] or None, method=request.method,
-                path=request.full_path.rstrip("?")[:500], endpoint=request.endpoint,
-                remote_addr=request.remote_addr, status_code=status, outcome=outcome))
+        # The request's own work is committed (or failed) by now; whatever is left open is discarded, so
+        # the log entry is written in a transaction of its own whatever happened to the request's.
+        session.rollback()
+        session.execute(insert(OperationLog.__table__).values(
+            user_id=user_id, username=(username or "")[:80] or None, method=request.method,
+            path=request.full_path.rstrip("?")[:500], endpoint=request.endpoint,
+            remote_addr=request.remote_addr, status_code=status, outcome=outcome))
+        session.commit()
     except Exception:  # noqa: BLE001 - the log must never turn a good answer into an error page
+        session.rollback()
         current_app.logger.exception("operation log write failed")
     return response

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from app import engine
-from app.services import inbox
+from app.services import inbox, task_forms
 from app.services.access import can_claim_task, can_reassign_task, can_see_task, can_work_task
 from app.web.security import permission_required, principal
 
@@ -19,12 +19,41 @@ def _visible(task_guid: str):
     return task, facts
 
 
+def _render(task, facts, form, values, errors, status: int = 200, message: str | None = None):
+    return render_template(
+        "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
+        can_work=can_work_task(principal(), facts), can_claim=can_claim_task(principal(), facts),
+        instructions=task_forms.instructions_html(task.instructions),
+        timeline=task_forms.timeline(task.instance_id)), status
+
+
 @bp.get("/<task_guid>")
 @permission_required("inbox.view")
 def show(task_guid: str):
     task, facts = _visible(task_guid)
-    return render_template("tasks/show.html", task=task, can_work=can_work_task(principal(), facts),
-                           can_claim=can_claim_task(principal(), facts))
+    form = task_forms.form_for(task)
+    return _render(task, facts, form, task_forms.start_values(task, form, principal().id), {})
+
+
+@bp.post("/<task_guid>")
+@permission_required("inbox.view")
+def submit(task_guid: str):
+    """Save a draft (`__action__=save`), add/remove a row, or complete the task."""
+    task, facts = _visible(task_guid)
+    if not can_work_task(principal(), facts):
+        abort(403)
+    form = task_forms.form_for(task)
+    outcome = task_forms.submit(task, form, principal().id, request.form, request.files)
+    if outcome.status == "completed":
+        flash(_("Submitted."), "success")
+        return redirect(url_for("inbox.index"))
+    if outcome.status == "saved":
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("tasks.show", task_guid=task_guid))
+    if outcome.status == "conflict":
+        flash(outcome.message, "error")
+        return redirect(url_for("inbox.index")), 303
+    return _render(task, facts, form, outcome.values, outcome.errors, outcome.http_status, outcome.message)
 
 
 @bp.post("/<task_guid>/claim")

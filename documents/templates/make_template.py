@@ -2,8 +2,8 @@
 
 Run `.venv/bin/python documents/templates/make_template.py` after editing this script; the office may also
 edit the .docx directly in Word as long as every `{{ ... }}` tag stays inside one run of text (retype a tag
-in one go rather than editing half of it) and the three bookmarks `sig_student`, `sig_employer`,
-`sig_university` stay in the signature cells: the signature fields are placed where those bookmarks land
+in one go rather than editing half of it) and the three bookmarks `SigStudent`, `SigEmployer`,
+`SigUniversity` stay in the signature cells: the signature fields are placed where those bookmarks land
 in the PDF (LibreOffice exports bookmarks as named destinations).
 """
 from __future__ import annotations
@@ -104,10 +104,13 @@ def _row_height(row, cm: float) -> None:
 
 
 def _field_table(doc, rows) -> None:
-    widths = [Cm(3.2), Cm(5.3), Cm(3.2), Cm(5.3)]
+    widths = [Cm(3.3), Cm(5.2), Cm(3.3), Cm(5.2)]
     table = doc.add_table(rows=len(rows), cols=4)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths):
+        column.width = width
     for row, pairs in zip(table.rows, rows):
         _row_height(row, 0.75)
         for cell, width in zip(row.cells, widths):
@@ -137,15 +140,17 @@ def _signature_table(doc) -> None:
     table = doc.add_table(rows=3, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     _row_height(table.rows[1], 3.4)
     for i, (party, title) in enumerate(SIGNATURE_PARTIES):
+        table.columns[i].width = Cm(5.66)
         for row in table.rows:
             row.cells[i].width = Cm(5.66)
         _cell_text(table.rows[0].cells[i], title, bold=True, shade="F2F2F2", align=WD_ALIGN_PARAGRAPH.CENTER)
         stamp_cell = table.rows[1].cells[i]
         stamp_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         # The bookmark marks the top-left corner of the signature field.
-        _bookmark(stamp_cell.paragraphs[0], f"sig_{party}", i + 1)
+        _bookmark(stamp_cell.paragraphs[0], f"Sig{party.capitalize()}", i + 1)
         _cell_text(table.rows[2].cells[i], "日期：{{ signing.%s_date }}" % party, size=9.5)
 
 

@@ -1,0 +1,123 @@
+"""Filling in a task: its form, drafts, validation, and completion through the engine.
+
+Nothing is half-written: on a validation error no draft, task data or file is kept; files are moved into
+place only when the whole form validated, and removed again if the engine refuses the completion.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
+from markupsafe import Markup
+from sqlalchemy import delete, select
+
+from app import engine
+from app.extensions import db
+from app.models import HistoryEvent, OpenTask, TaskDraft, User
+from app.models.types import utcnow
+from app.models.uow import unit_of_work
+from app.services import form_schema as fs
+from app.services.uploads import UploadBatch, upload_path
+
+EMPTY_FORM = {"type": "object", "properties": {}}
+
+
+@dataclass
+class Outcome:
+    status: str  # completed | saved | invalid | rerender | conflict | refused
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    http_status: int = 200
+    message: str = ""
+
+
+def form_for(task: OpenTask) -> fs.Form:
+    if not task.form_schema:
+        return fs.Form(EMPTY_FORM, {}, source="(no form)")
+    return fs.load_form(Path(current_app.config["FORMS_DIR"]), task.form_schema, task.form_ui_schema)
+
+
+def _uploads_dir() -> Path:
+    return Path(current_app.config["VAR_DIR"]) / "uploads"
+
+
+def _draft(task_guid: str, user_id: int) -> dict | None:
+    return db.session.execute(select(TaskDraft.data).where(TaskDraft.task_guid == task_guid,
+                                                           TaskDraft.user_id == user_id)).scalar()
+
+
+def start_values(task: OpenTask, form: fs.Form, user_id: int) -> dict:
+    data = engine.task_data(task.task_guid)
+    draft = _draft(task.task_guid, user_id)
+    if draft:
+        data = fs.merge_submission(form, data, draft)
+    return fs.initial_values(form, data)
+
+
+def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files) -> Outcome:
+    existing = engine.task_data(task.task_guid)
+    action = fs.row_action(formdata)
+    if action is not None:
+        data = fs.parse_submission(form, formdata, None, existing, keep_blank_rows=True)
+        return Outcome("rerender", fs.apply_row_action(form, data, action))
+    saving = formdata.get(fs.ACTION_FIELD) == "save"
+    with UploadBatch(_uploads_dir()) as batch:
+        data = fs.parse_submission(form, formdata, files, existing, uploads=batch)
+        errors = fs.validate(form, data)
+        if errors and not saving:
+            return Outcome("invalid", fs.redisplay_values(form, data, existing), errors, 422)
+        if saving:
+            errors = {path: errs for path, errs in errors.items()
+                      if any(e.code.startswith("file") for e in errs)}
+            if errors:
+                return Outcome("invalid", fs.redisplay_values(form, data, existing), errors, 422)
+        stored = batch.commit()
+    try:
+        if saving:
+            _save_draft(task.task_guid, user_id, data)
+            return Outcome("saved")
+        with unit_of_work() as session:
+            session.execute(delete(TaskDraft).where(TaskDraft.task_guid == task.task_guid))
+            engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id)
+        return Outcome("completed")
+    except engine.Conflict as err:
+        _remove(stored)
+        return Outcome("conflict", message=str(err), http_status=409)
+    except engine.EngineError as err:
+        _remove(stored)
+        return Outcome("refused", fs.redisplay_values(form, data, existing), {}, 422, str(err))
+
+
+def _save_draft(task_guid: str, user_id: int, data: dict) -> None:
+    with unit_of_work() as session:
+        row = session.execute(select(TaskDraft).where(TaskDraft.task_guid == task_guid,
+                                                      TaskDraft.user_id == user_id)).scalar_one_or_none()
+        if row is None:
+            session.add(TaskDraft(task_guid=task_guid, user_id=user_id, data=data, updated_at=utcnow()))
+        else:
+            row.data, row.updated_at = data, utcnow()
+
+
+def _remove(refs: list[dict]) -> None:
+    for ref in refs:
+        upload_path(_uploads_dir(), ref["file_id"]).unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+
+
+def instructions_html(text: str | None) -> Markup | None:
+    """Instructions from the BPMN (Markdown, untrusted): raw HTML and images are not rendered."""
+    return Markup(_markdown().render(text)) if text else None
+
+
+def timeline(instance_id: int) -> list:
+    return db.session.execute(
+        select(HistoryEvent, User.display_name).outerjoin(User, User.id == HistoryEvent.actor_id)
+        .where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)).all()

@@ -1,0 +1,106 @@
+"""Browser flows in a real headless Chromium (Debian's chromium, driven by Playwright; no browser download).
+
+Screenshots are kept in test-artifacts/ for people to look at.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.services.demo import DEMO_PASSWORD
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
+ASSET = Path(__file__).resolve().parent.parent.parent / "app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js"
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
+    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
+]
+
+
+@pytest.fixture
+def live_server(web):
+    server = make_server("127.0.0.1", 0, web.app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str, backend: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{backend}-{name}.png"), full_page=True)
+
+
+def sign_in(browser, base: str, username: str):
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def test_student_and_counselor_flow(browser, live_server, web):
+    backend = web.app.config["BACKEND"]
+    base = live_server
+    student = sign_in(browser, base, "2022010102")
+    shot(student, "01-inbox", backend)
+    student.goto(f"{base}/processes/")
+    student.click("form:has(h2:text('就业推荐表申请')) button[type=submit]")
+    student.wait_for_selector("form.task-form")
+    shot(student, "02-task-form", backend)
+    # first an error: a phone number that is not one, and a too-short self-assessment
+    student.fill("[name=phone]", "12345")
+    student.fill("[name=email]", "lina@example.edu.cn")
+    student.select_option("[name=target_industry]", "it")
+    student.fill("[name=target_city]", "杭州")
+    student.fill("[name=self_assessment]", "太短")
+    student.click("button[value=submit]")
+    student.wait_for_selector("[aria-invalid=true]")
+    shot(student, "03-form-errors", backend)
+    assert student.locator("[name=phone][aria-invalid=true]").count() == 1
+    assert student.input_value("[name=target_city]") == "杭州"  # input kept
+    # then fixed
+    student.fill("[name=phone]", "13912345678")
+    student.fill("[name=self_assessment]", "在校期间担任班长，组织多次志愿活动，专业成绩排名前百分之十。")
+    student.click("button[value=submit]")
+    student.wait_for_url(f"{base}/")
+    assert "已提交" in student.content() or "Submitted" in student.content()
+
+    counselor = sign_in(browser, base, "counselor_cs")
+    counselor.goto(f"{base}/?view=groups")
+    shot(counselor, "04-group-tasks", backend)
+    counselor.click("table.list a:text('辅导员审核')")
+    counselor.click("button:text('认领'), button:text('Claim')")
+    counselor.wait_for_selector("form.task-form")
+    counselor.check("input[name=counselor_decision][value=approve]")
+    shot(counselor, "05-claimed-task", backend)
+    counselor.click("button[value=submit]")
+    counselor.wait_for_url(f"{base}/")
+
+    student.goto(f"{base}/processes/mine")
+    student.click("table.list a")
+    student.wait_for_selector("#diagram[data-ready=true]", timeout=15000)
+    assert student.locator("#diagram .hl-completed").count() >= 2
+    assert student.locator("#diagram .hl-active").count() >= 1
+    shot(student, "06-instance-diagram", backend)
