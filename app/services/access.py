@@ -136,20 +136,23 @@ def _in_scope(principal: Principal, task: TaskFacts, scope: str) -> bool:
 
 
 def can_work_task(principal: Principal, task: TaskFacts) -> bool:
-    """Fill in and complete: the assignee, or anyone it is offered to while nobody holds it."""
+    """Fill in and complete: the assignee; a task addressed to people by name needs no claim first,
+    a group task does (as in Camunda Tasklist), so two people never fill in the same one."""
     if not principal.can("task.work"):
         return False
     if task.assignee_id is not None:
         return task.assignee_id == principal.id
-    if principal.id in task.owner_ids:
-        return True
-    scope = principal.lanes_in_scope().get(task.lane or "")
-    return not task.owner_ids and scope is not None and _in_scope(principal, task, scope)
+    return principal.id in task.owner_ids
 
 
 def can_claim_task(principal: Principal, task: TaskFacts) -> bool:
-    return task.assignee_id is None and (principal.can("task.claim") or principal.id in task.owner_ids) \
-        and can_work_task(principal, task)
+    if task.assignee_id is not None or not principal.can("task.work"):
+        return False
+    if principal.id in task.owner_ids:
+        return True
+    scope = principal.lanes_in_scope().get(task.lane or "")
+    return (principal.can("task.claim") and not task.owner_ids and scope is not None
+            and _in_scope(principal, task, scope))
 
 
 def can_reassign_task(principal: Principal, task: TaskFacts) -> bool:

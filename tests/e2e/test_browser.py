@@ -75,7 +75,7 @@ def test_student_and_counselor_flow(browser, live_server, web):
     student.select_option("[name=target_industry]", "it")
     student.fill("[name=target_city]", "杭州")
     student.fill("[name=self_assessment]", "太短")
-    student.click("button[value=submit]")
+    student.click(".form-actions button[value=submit]")
     student.wait_for_selector("[aria-invalid=true]")
     shot(student, "03-form-errors", backend)
     assert student.locator("[name=phone][aria-invalid=true]").count() == 1
@@ -83,7 +83,7 @@ def test_student_and_counselor_flow(browser, live_server, web):
     # then fixed
     student.fill("[name=phone]", "13912345678")
     student.fill("[name=self_assessment]", "在校期间担任班长，组织多次志愿活动，专业成绩排名前百分之十。")
-    student.click("button[value=submit]")
+    student.click(".form-actions button[value=submit]")
     student.wait_for_url(f"{base}/")
     assert "已提交" in student.content() or "Submitted" in student.content()
 
@@ -95,7 +95,7 @@ def test_student_and_counselor_flow(browser, live_server, web):
     counselor.wait_for_selector("form.task-form")
     counselor.check("input[name=counselor_decision][value=approve]")
     shot(counselor, "05-claimed-task", backend)
-    counselor.click("button[value=submit]")
+    counselor.click(".form-actions button[value=submit]")
     counselor.wait_for_url(f"{base}/")
 
     student.goto(f"{base}/processes/mine")
