@@ -31,7 +31,7 @@ $(ASSET): package.json package-lock.json
 	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
 
 $(MO): app/translations/zh/LC_MESSAGES/messages.po $(STAMP)
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
 
 install: $(STAMP) $(SYSPKG) $(ASSET) $(MO)
 
