@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.util.task import TaskState
 
-THRESHOLD = 300  # tasks; below this a tree is cheap and left exactly as SpiffWorkflow built it
+THRESHOLD = 100  # tasks; below this a tree is cheap and left exactly as SpiffWorkflow built it
 PRUNED_KEY = "platform_pruned_completed"
 
 

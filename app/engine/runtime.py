@@ -94,7 +94,7 @@ def engine_for_app():
 
 @dataclass
 class Loaded:
-    id: int
+    id: int | None  # None until a new instance is inserted
     definition: DefinitionInfo
     version: int
     status: str
@@ -115,16 +115,25 @@ class Loaded:
         return task
 
 
-def load(instance_id: int) -> Loaded:
-    row = db.session.execute(
-        select(PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
-               PI.c.step_count, PI.c.college_id, PI.c.employer_id).where(PI.c.id == instance_id)
-    ).one_or_none()
+_LOAD_COLUMNS = (PI.c.id, PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
+                 PI.c.step_count, PI.c.college_id, PI.c.employer_id)
+
+
+def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loaded:
+    """Restore an instance, by its id or by the guid of one of its open tasks (one query either way)."""
+    query = select(*_LOAD_COLUMNS)
+    if task_guid is not None:
+        query = query.join(OT, OT.c.instance_id == PI.c.id).where(OT.c.task_guid == task_guid)
+    else:
+        query = query.where(PI.c.id == instance_id)
+    row = db.session.connection().execute(query).one_or_none()
     if row is None:
+        if task_guid is not None:
+            raise Conflict("this task is no longer open (completed or cancelled)")
         raise NotFound(f"process instance {instance_id} not found")
     definition = definition_info(row.definition_id)
     workflow = load_state(row.state, definition.spec_json, engine_for_app())
-    return Loaded(instance_id, definition, row.version, row.status, row.business_key, row.step_count, workflow,
+    return Loaded(row.id, definition, row.version, row.status, row.business_key, row.step_count, workflow,
                   row.college_id, row.employer_id)
 
 
@@ -156,14 +165,17 @@ def _process_error(err: Exception) -> ProcessError:
 Action = Callable[[Loaded, HistoryBuffer], Any]
 
 
-def advance(instance_id: int, action: Action, actor_id: int | None = None, *, internal: bool = False,
-            expected_version: int | None = None, statuses: tuple[str, ...] = ("running",)) -> Any:
-    """Load the instance, run `action`, run engine steps and save it all in one transaction."""
+def advance(instance_id: int | None, action: Action, actor_id: int | None = None, *, internal: bool = False,
+            expected_version: int | None = None, statuses: tuple[str, ...] = ("running",),
+            task_guid: str | None = None) -> Any:
+    """Load the instance (by id, or by one of its open tasks), run `action`, run engine steps and save it
+    all in one transaction."""
     retries = current_app.config.get("ENGINE_RETRIES", 10)
     for attempt in range(retries):
         try:
             with unit_of_work():
-                inst = load(instance_id)
+                inst = load(instance_id, task_guid=task_guid)
+                instance_id = inst.id
                 if expected_version is not None and inst.version != expected_version:
                     raise Conflict("the process has moved on since you opened it; reload and try again")
                 if inst.status not in statuses:
@@ -183,14 +195,16 @@ def advance(instance_id: int, action: Action, actor_id: int | None = None, *, in
                 raise Conflict("the process has moved on since you opened it; reload and try again")
             continue
         except ProcessError as err:
-            open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
+            if instance_id is not None:
+                open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
             raise
     raise Conflict(f"process instance {instance_id} is too busy; try again")
 
 
 def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, events: HistoryBuffer,
-            new_instance: bool = False) -> None:
-    session = db.session
+            new_instance: dict | None = None) -> None:
+    """Write one step. `new_instance` holds the columns of an instance being created (then INSERTed)."""
+    conn = db.session.connection()
     now = utcnow()
     workflow = inst.workflow
     status = inst.new_status or inst.status
@@ -204,11 +218,12 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
     if inst.new_definition is not None:
         values["definition_id"] = inst.new_definition.id
     if new_instance:
-        session.execute(update(PI).where(PI.c.id == inst.id).values(**values))
+        inst.id = conn.execute(insert(PI).returning(PI.c.id).values(**new_instance, **values)).scalar_one()
+        events.instance_id = inst.id
+        for row in events.rows:
+            row["instance_id"] = inst.id
     else:
-        result = session.execute(
-            update(PI).where(PI.c.id == inst.id, PI.c.version == inst.version).values(**values)
-        )
+        result = conn.execute(update(PI).where(PI.c.id == inst.id, PI.c.version == inst.version).values(**values))
         if result.rowcount != 1:
             raise _Stale()
         inst.version += 1
@@ -218,11 +233,11 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
     _sync_messages(inst, before, after)
     _sync_jobs(inst, before, after, events, now)
     if events.rows:
-        session.execute(insert(HistoryEvent.__table__), events.rows)
+        conn.execute(insert(HistoryEvent.__table__), events.rows)
 
 
 def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
-    session = db.session
+    session = db.session.connection()
     removed = before.human.keys() - after.human.keys()
     added = [g for g in after.human if g not in before.human]
     if removed:
@@ -293,7 +308,7 @@ def _due_at(task, expression: str | None, now: datetime) -> datetime | None:
 
 
 def _sync_timers(inst, before, after, events, now) -> None:
-    session = db.session
+    session = db.session.connection()
     table = Timer.__table__
     gone = [g for g, due in before.timers.items() if after.timers.get(g) != due]
     new = [g for g, due in after.timers.items() if before.timers.get(g) != due]
@@ -313,7 +328,7 @@ def _sync_timers(inst, before, after, events, now) -> None:
 
 
 def _sync_messages(inst, before, after) -> None:
-    session = db.session
+    session = db.session.connection()
     table = MessageSubscription.__table__
     gone = before.messages.keys() - after.messages.keys()
     if gone:
@@ -335,7 +350,7 @@ def _sync_messages(inst, before, after) -> None:
 def _sync_jobs(inst, before, after, events, now) -> None:
     from app.engine import jobs  # jobs imports runtime
 
-    session = db.session
+    session = db.session.connection()
     table = Job.__table__
     gone = before.services.keys() - after.services.keys()
     if gone:
@@ -399,33 +414,27 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
     if data:
         workflow.get_next_task(state=TaskState.READY).data.update(data)
-    with unit_of_work() as session:
+    with unit_of_work():
         now = utcnow()
-        instance_id = session.execute(insert(PI).returning(PI.c.id).values(
-            definition_id=info.id, process_key=info.process_key, business_key=business_key, status="running",
-            version=1, state="{}", serializer_version=SERIALIZER_VERSION, step_count=0, started_by=started_by,
-            college_id=college_id, employer_id=employer_id, created_at=now, updated_at=now)).scalar_one()
-        inst = Loaded(instance_id, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
-        events = HistoryBuffer(instance_id, info.process_key, business_key, started_by, info.reportable)
+        inst = Loaded(None, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
+        events = HistoryBuffer(None, info.process_key, business_key, started_by, info.reportable)
         events.add("instance_started", data=events.reportable_data(data or {}))
-        before = snapshot.Snapshot()
         run_engine_steps(inst)
         if start_message is not None:
             from app.engine.messages import catch_message
 
             catch_message(inst, events, *start_message)
             run_engine_steps(inst)
-        persist(inst, before, snapshot.take(workflow), events, new_instance=True)
-    return instance_id
+        columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
+                       serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
+                       employer_id=employer_id, created_at=now)
+        persist(inst, snapshot.Snapshot(), snapshot.take(workflow), events, new_instance=columns)
+    return inst.id
 
 
 def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
                   expected_version: int | None = None) -> None:
     """Complete a READY human task with the submitted data (already validated against its form)."""
-    instance_id = db.session.execute(select(OT.c.instance_id).where(OT.c.task_guid == task_guid)).scalar()
-    if instance_id is None:
-        raise Conflict("this task is no longer open (completed or cancelled)")
-
     def action(inst: Loaded, events: HistoryBuffer):
         task = snapshot.find_task(inst.workflow, task_guid)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
@@ -437,7 +446,7 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
         events.add("task_completed", task, data=events.reportable_data(task.data))
 
     try:
-        advance(instance_id, action, actor_id, expected_version=expected_version)
+        advance(None, action, actor_id, expected_version=expected_version, task_guid=task_guid)
     except InvalidState:
         still_open = db.session.execute(select(OT.c.id).where(OT.c.task_guid == task_guid)).scalar()
         if still_open is None:  # the instance ended while the user was looking at the task
