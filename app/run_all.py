@@ -22,8 +22,14 @@ def main() -> None:
         "scheduler": [sys.executable, "-m", "app.scheduler"],
     }
     procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in pieces.items()}
-    print(f"\n  BPM platform running: http://127.0.0.1:{port}/  (health: /healthz)")
-    print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  redis: {env['REDIS_URL']}\n", flush=True)
+    from app.services.demo import ACCOUNTS, DEMO_PASSWORD
+
+    print(f"\n  BPM platform running: http://127.0.0.1:{port}/  (health: /healthz, /healthz/pieces)")
+    print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  redis: {env['REDIS_URL']}")
+    print(f"  demo accounts (password {DEMO_PASSWORD}):")
+    for username, name, roles, _extra in ACCOUNTS:
+        print(f"    {username:<14} {','.join(roles):<14} {name}")
+    print("  Ctrl-C stops web, worker and scheduler.\n", flush=True)
     try:
         while all(p.poll() is None for p in procs.values()):
             time.sleep(0.5)
