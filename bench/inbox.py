@@ -46,13 +46,13 @@ def generate(conn, tasks: int, history: int, students: int, colleges: int) -> No
             FROM generate_series(1, {tasks // 2}) g;
         SELECT setseed(0.42);
         INSERT INTO open_task (id, instance_id, task_guid, spec_id, name, lane, process_key, process_name,
-            business_key, assignee_id, college_id, due_at, created_at)
+            business_key, assignee_id, college_id, due_at, created_at, addressed)
             SELECT g, i, md5(g::text)::uuid::text, 'task_' || (g % 5), '任务' || (g % 5),
                    CASE WHEN r < 0.4 THEN 'student' WHEN r < 0.75 THEN 'counselor' ELSE 'staff' END,
                    'proc_' || (1 + i % 8), '流程' || (1 + i % 8), 'BK' || i,
                    CASE WHEN r >= 0.75 AND g % 3 = 0 THEN {students + colleges} + 1 + g % 10 END,
                    1 + i % {colleges},
-                   now() + ((g % 30) - 5) * interval '1 day', now() - (g % 1000) * interval '1 minute'
+                   now() + ((g % 30) - 5) * interval '1 day', now() - (g % 1000) * interval '1 minute', r < 0.4
             FROM (SELECT g, 1 + g % {tasks // 2} AS i, random() AS r FROM generate_series(1, {tasks}) g) t;
         INSERT INTO open_task_owner (open_task_id, user_id)
             SELECT id, 1 + id % {students} FROM open_task WHERE lane = 'student';

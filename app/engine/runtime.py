@@ -264,6 +264,7 @@ def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
             instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
         ))
         owners.append(_lane_owners(task))
+        rows[-1]["addressed"] = bool(owners[-1])
         events.add("task_ready", task, at=now)
     ids = session.execute(insert(OT).returning(OT.c.id, sort_by_parameter_order=True), rows).scalars().all()
     owner_rows = [{"open_task_id": i, "user_id": u} for i, users in zip(ids, owners) for u in users]

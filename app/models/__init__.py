@@ -14,3 +14,6 @@ from app.models.engine import (  # noqa: F401
     TaskDraft,
     Timer,
 )
+from app.models.agreement import (  # noqa: F401
+    Agreement, AgreementDocument, Counter, EvidenceEntry,
+)

@@ -63,7 +63,10 @@ class OpenTask(db.Model):
 
     __tablename__ = "open_task"
     __table_args__ = (
+        # The inbox's group views: lane + scope + still unassigned, among tasks not addressed to people.
         Index("ix_open_task_lane_assignee", "lane", "assignee_id"),
+        Index("ix_open_task_lane_college", "lane", "college_id", "assignee_id"),
+        Index("ix_open_task_lane_employer", "lane", "employer_id", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,6 +79,8 @@ class OpenTask(db.Model):
     process_name: Mapped[str] = mapped_column(String(255))
     business_key: Mapped[str | None] = mapped_column(String(120), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # True when the task is addressed to named people (open_task_owner rows), not offered to a lane's group.
+    addressed: Mapped[bool] = mapped_column(default=False)
     college_id: Mapped[int | None] = mapped_column(Integer)
     employer_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -11,7 +11,7 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import Json, UTCDateTime, utcnow
 
 
 class College(db.Model):
@@ -46,6 +46,9 @@ class Employer(db.Model):
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     # pending | approved | rejected
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    qualification_file: Mapped[dict | None] = mapped_column(Json)  # upload reference (营业执照等)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

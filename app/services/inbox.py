@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
-from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance, User
+from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, User
 from app.models.types import utcnow
-from app.services.access import Principal, TaskFacts, group_task_clause, task_clause
+from app.services.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 VIEWS = ("mine", "groups", "unassigned", "overdue", "today", "completed")
@@ -43,14 +43,11 @@ class InboxPage:
     pages: int = 1
 
 
-def _owned(principal: Principal):
-    return OpenTask.id.in_(select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.user_id == principal.id))
-
-
 def view_clause(principal: Principal, view: str, now: datetime | None = None):
     now = now or utcnow()
     if view == "mine":
-        return or_(OpenTask.assignee_id == principal.id, and_(OpenTask.assignee_id.is_(None), _owned(principal)))
+        return and_(OpenTask.id.in_(personal_task_ids(principal)),
+                    or_(OpenTask.assignee_id == principal.id, OpenTask.assignee_id.is_(None)))
     if view == "groups":
         return and_(OpenTask.assignee_id.is_(None), group_task_clause(principal))
     if view == "unassigned":
@@ -114,10 +111,11 @@ def badge_count(principal: Principal) -> int:
                               .where(view_clause(principal, "mine"))).scalar()
 
 
-def process_choices(principal: Principal) -> list[tuple[str, str]]:
+def process_choices() -> list[tuple[str, str]]:
+    """The processes to filter by: every deployed one (a small table; the task table is not scanned)."""
     return [tuple(r) for r in db.session.execute(
-        select(OpenTask.process_key, func.min(OpenTask.process_name)).where(task_clause(principal))
-        .group_by(OpenTask.process_key).order_by(OpenTask.process_key)).all()]
+        select(ProcessDefinition.process_key, func.max(ProcessDefinition.name))
+        .group_by(ProcessDefinition.process_key).order_by(ProcessDefinition.process_key)).all()]
 
 
 def task_facts(task_guid: str):

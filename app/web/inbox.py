@@ -35,4 +35,4 @@ def index():
                        sort=sort if sort in SORTS else "created", page=page)
     result = list_tasks(principal(), query)
     return render_template("inbox/index.html", q=query, result=result, views=VIEWS, sorts=list(SORTS),
-                           processes=process_choices(principal()))
+                           processes=process_choices())
