@@ -194,3 +194,55 @@ def test_script_error_leaves_instance_unharmed(ctx, unique):
     assert [t.task_guid for t in open_tasks(instance_id)] == [guid]
     assert json.loads(after.state)
     assert "incident_opened" in events(instance_id)
+
+
+def test_runaway_or_forbidden_script_leaves_instance_unharmed(ctx, unique):
+    xml = b.process(f"p_{unique}", b.start(), b.user("u"), b.script("spin", "n = 0\nwhile True:\n    n = n + 1"),
+                    b.end(), b.chain("start", "u", "spin", "end"))
+    definition = deploy_one(xml)
+    instance_id = engine.start_instance(definition)
+    before = db.session.get(ProcessInstance, instance_id)
+    state_before, version_before = before.state, before.version
+    (guid,) = [t.task_guid for t in open_tasks(instance_id)]
+    ctx.config["SCRIPT_TIME_LIMIT_S"] = 0.2
+    try:
+        with pytest.raises(engine.ProcessError) as err:
+            engine.complete_task(guid, {}, None)
+    finally:
+        ctx.config["SCRIPT_TIME_LIMIT_S"] = 1.0
+    assert err.value.spec_id == "spin" and "time" in str(err.value).lower()
+    db.session.expire_all()
+    after = db.session.get(ProcessInstance, instance_id)
+    assert (after.state, after.version) == (state_before, version_before)
+    # refused when the diagram is deployed
+    for script in ("__import__('os').system('id')", "x = ().__class__.__bases__[0].__subclasses__()",
+                   "import subprocess"):
+        bad = b.process(f"q_{unique}", b.start(), b.script("s", script), b.end(), b.chain("start", "s", "end"))
+        with pytest.raises(engine.DeployError):
+            engine.deploy([Source("bad.bpmn", bad.encode())])
+    # refused when it runs (names are looked up at run time), the instance unharmed
+    xml = b.process(f"r_{unique}", b.start(), b.user("u"), b.script("peek", "secret = open('/etc/passwd').read()"),
+                    b.end(), b.chain("start", "u", "peek", "end"))
+    instance_id = engine.start_instance(deploy_one(xml))
+    version = db.session.get(ProcessInstance, instance_id).version
+    (guid,) = [t.task_guid for t in open_tasks(instance_id)]
+    with pytest.raises(engine.ProcessError) as err:
+        engine.complete_task(guid, {}, None)
+    assert err.value.spec_id == "peek" and "open" in str(err.value)
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, instance_id).version == version
+    assert [t.task_guid for t in open_tasks(instance_id)] == [guid]
+
+
+def test_timer_start_event(ctx, unique):
+    import time
+
+    from app.engine import timers
+
+    xml = b.process(f"p_{unique}", b.start("s", b.timer("timeDuration", '"PT0.2S"')), b.user("u"), b.end(),
+                    b.chain("s", "u", "end"))
+    instance_id = engine.start_instance(deploy_one(xml))
+    assert open_tasks(instance_id) == []
+    time.sleep(0.25)
+    timers.fire_due()
+    assert [t.spec_id for t in open_tasks(instance_id)] == ["u"]
