@@ -45,6 +45,40 @@ def register_cli(app: Flask) -> None:
 
         main(["--burst"] if burst else [])
 
+    @app.cli.command("evidence-check")
+    @click.option("--agreement", "agreement_id", type=int, default=None, help="Check one agreement only.")
+    def evidence_check_cmd(agreement_id: int | None) -> None:
+        """Verify the hash-chained evidence of agreements; exits 1 and lists the problems if any row was altered."""
+        from app.services import evidence
+        from app.services.agreements import verify_evidence
+
+        problems = verify_evidence(agreement_id)
+        if problems:
+            for problem in problems:
+                click.echo(f"problem: {problem}", err=True)
+            click.echo(f"evidence check FAILED: {len(problems)} problem(s)", err=True)
+            raise SystemExit(1)
+        agreements, rows = evidence.count()
+        scope = f"agreement {agreement_id}" if agreement_id else f"{agreements} agreements, {rows} entries"
+        click.echo(f"evidence intact ({scope})")
+
+    @app.cli.command("pki-init")
+    def pki_init_cmd() -> None:
+        """Create the installation PKI (root CA, TSA, university seal) and pdfsig's NSS database; idempotent."""
+        from cryptography.hazmat.primitives import hashes
+
+        from app.services.agreement_documents import ensure_installation_pki
+
+        made = ensure_installation_pki()
+        click.echo(f"key directory: {made['key_dir']}")
+        for label in ("ca", "seal", "tsa"):
+            credential = made[label]
+            if credential is not None:
+                fingerprint = credential.certificate.fingerprint(hashes.SHA256()).hex()
+                click.echo(f"{label}: {credential.certificate.subject.rfc4514_string()}  sha256={fingerprint}  "
+                           f"({credential.cert_path})")
+        click.echo(f"NSS database for pdfsig: {made['nss_db']}")
+
     @app.cli.command("scheduler")
     def scheduler_cmd() -> None:
         """Run the timer scheduler and outbox relay."""

@@ -32,7 +32,22 @@ class Config:
     JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
     JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))
     ENGINE_RETRIES = 10
-    OPERATION_MODULES = ("tasks.operations",)
+    OPERATION_MODULES = ("tasks.operations", "tasks.agreement_ops")
+    # Agreements and their documents (三方协议). Unset directories live under VAR_DIR (documents/, pki/),
+    # never in git. The passphrase encrypts the signing keys on disk: set it in production.
+    DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")
+    DOCUMENTS_KEY_DIR = os.environ.get("DOCUMENTS_KEY_DIR")
+    DOCUMENTS_KEY_PASSPHRASE = os.environ.get("DOCUMENTS_KEY_PASSPHRASE", "dev-only-documents-passphrase")
+    DOCUMENTS_FONT_PATH = os.environ.get("DOCUMENTS_FONT_PATH")
+    DOCUMENTS_SOFFICE = os.environ.get("DOCUMENTS_SOFFICE", "soffice")
+    # RFC 3161 time-stamping authority; "local" = the installation's own TSA certificate (development, tests).
+    TSA_URL = os.environ.get("TSA_URL", "local")
+    UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "示范大学")
+    UNIVERSITY_OFFICE = os.environ.get("UNIVERSITY_OFFICE", "就业指导中心")
+    SCHOOL_CODE = os.environ.get("SCHOOL_CODE", "10001")  # 学校代码 in agreement numbers
+    AGREEMENT_RESPONSE_WINDOW = os.environ.get("AGREEMENT_RESPONSE_WINDOW", "P7D")  # ISO 8601 duration
+    AGREEMENT_REMINDER_CYCLE = os.environ.get("AGREEMENT_REMINDER_CYCLE", "R3/P2D")  # 催签: ISO repeating interval
+    NOTIFICATIONS = os.environ.get("NOTIFICATIONS", "simulator")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True
@@ -45,6 +60,6 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
-    OPERATION_MODULES = ("tasks.operations", "tests.operations")
+    OPERATION_MODULES = ("tasks.operations", "tasks.agreement_ops", "tests.operations")
     WTF_CSRF_ENABLED = False
     JOB_BACKOFF_BASE_S = 0.05

@@ -19,8 +19,8 @@ COLLEGES = [
     ("FL", "外国语学院", [("FL01", "英语"), ("FL02", "日语")]),
 ]
 EMPLOYERS = [
-    ("华辰科技有限公司", "91310000MA1FL8XQ3K", "私营企业", "信息技术", "上海市浦东新区张江路 88 号", "approved"),
-    ("江南银行股份有限公司", "91320000134567890X", "国有企业", "金融", "南京市鼓楼区中山路 1 号", "approved"),
+    ("华辰科技有限公司", "91310000MA1FL8XQ37", "私营企业", "信息技术", "上海市浦东新区张江路 88 号", "approved"),
+    ("江南银行股份有限公司", "91320000134567890Y", "国有企业", "金融", "南京市鼓楼区中山路 1 号", "approved"),
 ]
 # username, display name, roles, extra
 ACCOUNTS = [
@@ -31,8 +31,8 @@ ACCOUNTS = [
     ("counselor_cs", "计算机学院辅导员 王老师", ["counselor"], {"colleges": ["CS"]}),
     ("counselor_em", "经管学院辅导员 李老师", ["counselor"], {"colleges": ["EM"]}),
     ("counselor_fl", "外语学院辅导员 赵老师", ["counselor"], {"colleges": ["FL"]}),
-    ("hr_huachen", "华辰科技 招聘专员 刘女士", ["employer"], {"employer": "91310000MA1FL8XQ3K"}),
-    ("hr_jiangnan", "江南银行 人力资源部 孙先生", ["employer"], {"employer": "91320000134567890X"}),
+    ("hr_huachen", "华辰科技 招聘专员 刘女士", ["employer"], {"employer": "91310000MA1FL8XQ37"}),
+    ("hr_jiangnan", "江南银行 人力资源部 孙先生", ["employer"], {"employer": "91320000134567890Y"}),
     ("2022010101", "张伟", ["student"], {"student": ("CS01", "男", "110101200301011234")}),
     ("2022010102", "李娜", ["student"], {"student": ("CS02", "女", "310101200302022345")}),
     ("2022020101", "王芳", ["student"], {"student": ("EM01", "女", "320102200303033456")}),

@@ -12,11 +12,11 @@ csrf = CSRFProtect()
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import admin, auth, health, inbox, instances, processes, tasks
+    from app.web import admin, agreements, auth, employers, health, inbox, instances, processes, tasks, verify
     from app.web.security import check_route_guards, log_operation
 
     csrf.init_app(app)
-    for module in (health, auth, inbox, tasks, processes, instances, admin):
+    for module in (health, auth, inbox, tasks, processes, instances, admin, agreements, employers, verify):
         app.register_blueprint(module.bp)
     app.after_request(log_operation)
     _errors(app)

@@ -28,7 +28,22 @@ def objects(web):
     definition_id = web.scalar(select(ProcessDefinition.id).where(
         ProcessDefinition.process_key == "employment_recommendation"))
     incident_id = web.add(Incident(instance_id=instance_id, kind="test", message="for the matrix"))
-    return {"task": task_guid, "instance": instance_id, "definition": definition_id, "incident": incident_id}
+    return {"task": task_guid, "instance": instance_id, "definition": definition_id, "incident": incident_id,
+            "agreement": _matrix_agreement(web)}
+
+
+def _matrix_agreement(web) -> int:
+    """A declined agreement of the CS student with 华辰科技 (made once per database): the parties, his counselor
+    and the career office see it. Declined: no open offer, nothing in force, no document to download."""
+    from app.models import Agreement, User
+
+    marker = {"position": "access-matrix"}
+    for agreement_id, terms in web.query(select(Agreement.id, Agreement.terms).where(Agreement.status == "declined")):
+        if terms == marker:
+            return agreement_id
+    student = web.scalar(select(User.id).where(User.username == ROLE_USERS["student"]))
+    employer = web.scalar(select(User.employer_id).where(User.username == ROLE_USERS["employer"]))
+    return web.add(Agreement(student_id=student, employer_id=employer, status="declined", terms=marker))
 
 
 def routes(o):
@@ -64,6 +79,24 @@ def routes(o):
         ("POST", "/admin/processes", expect(302, 403, 403, 403, 403, 302, 302)),
         ("GET", f"/admin/processes/{o['definition']}/source.bpmn", expect(302, 403, 403, 403, 403, 200, 200)),
         ("POST", f"/admin/processes/{o['definition']}/migrate", expect(302, 403, 403, 403, 403, 302, 302)),
+        # agreements: the list is scoped per role; process owners have no business with personal agreements
+        ("GET", "/agreements/", expect(302, 200, 200, 200, 200, 403, 200)),
+        ("GET", "/agreements/export.xlsx", expect(302, 403, 200, 200, 403, 403, 200)),
+        ("GET", "/agreements/new", expect(302, 403, 403, 403, 200, 403, 403)),
+        ("POST", "/agreements/new", expect(302, 403, 403, 403, 422, 403, 403)),  # empty form: field errors
+        ("GET", f"/agreements/{o['agreement']}", expect(302, 200, 200, 200, 200, 403, 200)),
+        ("GET", f"/agreements/{o['agreement']}/audit", expect(302, 200, 200, 200, 200, 403, 200)),
+        # no document yet: 404 for the parties and staff; counselors may not download at all
+        ("GET", f"/agreements/{o['agreement']}/document.pdf", expect(302, 404, 403, 404, 404, 403, 404)),
+        # declined, so nothing to rescind or revoke: refused with a message (303) for the parties
+        ("POST", f"/agreements/{o['agreement']}/rescind", expect(302, 303, 403, 403, 303, 403, 403)),
+        ("POST", f"/agreements/{o['agreement']}/revoke", expect(302, 403, 403, 403, 303, 403, 403)),
+        # public: employer registration (an empty form is refused with field errors) and verification
+        ("GET", "/employers/register", {r: 200 for r in ROLES}),
+        ("POST", "/employers/register", {r: 422 for r in ROLES}),
+        ("GET", "/employers/register/done", {r: 200 for r in ROLES}),
+        ("GET", "/verify", {r: 200 for r in ROLES}),
+        ("POST", "/verify", {r: 400 for r in ROLES}),  # no file chosen
     ]
 
 

@@ -1,0 +1,133 @@
+"""Employer organisations (用人单位): registration with its qualification review, and the review's outcome.
+
+`register_employer` creates the employer (status pending) and its first user (role employer) and starts
+the `employer_qualification` process; the career office's decision reaches `Employer.status` through the
+process's service task (`employer.review` in tasks/agreement_ops.py -> `review` here). Only approved
+employers may issue offers (app/services/agreements.issue_offer).
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import generate_password_hash
+
+from app import engine
+from app.extensions import db
+from app.models import Employer, ProcessInstance, User, UserRole
+from app.models.types import utcnow
+from app.models.uow import unit_of_work
+from app.services.form_schema import is_phone
+from documents.pki import is_valid_credit_code
+
+PROCESS_KEY = "employer_qualification"
+STATUS_LABELS = {"pending": "资质审核中", "approved": "已通过审核", "rejected": "未通过审核"}
+
+
+class EmployerError(Exception):
+    """Bad registration data or a duplicate; the message is shown to users. `field` names the
+    register_employer argument at fault (name, credit_code, contact_name, contact_phone, username, password)
+    when there is exactly one, else None."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def employer_key(employer_id: int) -> str:
+    return f"EMP-{employer_id}"
+
+
+def normalise_credit_code(code: str) -> str:
+    return re.sub(r"\s+", "", code or "").upper()
+
+
+def registration_problems(name: str, credit_code: str, contact_name: str, contact_phone: str, username: str,
+                          password: str) -> list[tuple[str, str]]:
+    """(field, message) for each problem of the registration data."""
+    problems = []
+    if len((name or "").strip()) < 2:
+        problems.append(("name", "请填写单位全称"))
+    if not is_valid_credit_code(normalise_credit_code(credit_code)):
+        problems.append(("credit_code", "统一社会信用代码不正确（18 位，最后一位为校验码）"))
+    if len((contact_name or "").strip()) < 2:
+        problems.append(("contact_name", "请填写联系人姓名"))
+    if not contact_phone or not is_phone(contact_phone):
+        problems.append(("contact_phone", "联系电话格式不正确"))
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{3,40}", username or ""):
+        problems.append(("username", "用户名须为 3–40 位字母、数字或 _ . -"))
+    if len(password or "") < 8:
+        problems.append(("password", "密码至少 8 位"))
+    return problems
+
+
+def register_employer(name: str, credit_code: str, contact_name: str, contact_phone: str, username: str,
+                      password: str, kind: str | None, industry: str | None, address: str | None,
+                      qualification_ref: dict | None) -> int:
+    """Register an employer and its first account; returns the employer id (review process started)."""
+    problems = registration_problems(name, credit_code, contact_name, contact_phone, username, password)
+    if problems:
+        raise EmployerError("；".join(m for _f, m in problems), problems[0][0] if len(problems) == 1 else None)
+    name, contact_name, code = name.strip(), contact_name.strip(), normalise_credit_code(credit_code)
+    with unit_of_work() as session:
+        if session.execute(select(Employer.id).where(Employer.credit_code == code)).first() is not None:
+            raise EmployerError("该统一社会信用代码已注册，请联系本单位已有账号或就业指导中心", "credit_code")
+        if session.execute(select(User.id).where(User.username == username)).first() is not None:
+            raise EmployerError("该用户名已被使用", "username")
+        try:
+            definition = engine.latest_definition(PROCESS_KEY)
+        except engine.NotFound:
+            raise EmployerError("资质审核流程尚未部署，请联系管理员") from None
+        employer = Employer(name=name, credit_code=code, kind=kind or None, industry=industry or None,
+                            address=address or None, contact_name=contact_name, contact_phone=contact_phone,
+                            status="pending", qualification_file=qualification_ref or None, created_at=utcnow())
+        session.add(employer)
+        try:
+            session.flush()
+            user = User(username=username, display_name=f"{name} {contact_name}",
+                        password_hash=generate_password_hash(password), phone=contact_phone,
+                        employer_id=employer.id)
+            user.roles = [UserRole(role="employer")]
+            session.add(user)
+            session.flush()
+        except IntegrityError:  # a concurrent registration with the same code or user name
+            raise EmployerError("该单位或用户名已注册") from None
+        data = {
+            "employer_id": employer.id, "employer_name": name, "credit_code": code, "employer_kind": kind or "",
+            "industry": industry or "", "address": address or "", "contact_name": contact_name,
+            "contact_phone": contact_phone, "lane_owners": {"employer": [user.id]},
+        }
+        if qualification_ref:
+            data["qualification_file"] = qualification_ref
+        engine.start_instance(definition, data, business_key=employer_key(employer.id), started_by=user.id,
+                              employer_id=employer.id)
+        return employer.id
+
+
+def review(employer_id: int, decision: str, comment: str | None, actor_id: int | None) -> dict:
+    """The career office's decision (approve | reject); safe to apply twice."""
+    with unit_of_work() as session:
+        employer = session.execute(select(Employer).where(Employer.id == employer_id).with_for_update()
+                                   ).scalar_one_or_none()
+        if employer is None:
+            raise EmployerError("单位不存在")
+        status = "approved" if decision == "approve" else "rejected"
+        if employer.status != status:
+            employer.status, employer.reviewed_by, employer.reviewed_at = status, actor_id, utcnow()
+        return {"status": status, "comment": comment or ""}
+
+
+def qualification_outcome(employer_id: int) -> dict:
+    """Status, and the reviewer's comment once decided (to show the employer why it was rejected)."""
+    employer = db.session.get(Employer, employer_id)
+    if employer is None:
+        raise EmployerError("单位不存在")
+    outcome = {"status": employer.status, "label": STATUS_LABELS.get(employer.status, employer.status),
+               "comment": None, "reviewed_at": employer.reviewed_at}
+    instance_id = db.session.execute(select(ProcessInstance.id).where(
+        ProcessInstance.process_key == PROCESS_KEY, ProcessInstance.business_key == employer_key(employer_id))
+        .order_by(ProcessInstance.id.desc()).limit(1)).scalar()
+    if instance_id is not None and employer.status != "pending":
+        outcome["comment"] = engine.get_state(instance_id).data.get("qualification_comment")
+    return outcome

@@ -1,0 +1,96 @@
+"""Excel exports. ID and phone numbers are masked unless the principal's role may see them in full."""
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from app.models import OperationLog
+from app.models.uow import unit_of_work
+from app.services import agreement_queries as queries
+from app.services.access import Principal
+from documents.context import mask_id_number, mask_phone
+
+CHINA = timezone(timedelta(hours=8))
+
+#: column key -> width; the order of the sheet. Labels come from the caller (translated).
+AGREEMENT_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("number", 22), ("status", 10), ("student_no", 13), ("student_name", 10), ("gender", 6),
+    ("id_number", 21), ("phone", 14), ("college", 22), ("major", 18), ("degree", 8), ("graduation_year", 10),
+    ("employer", 28), ("employer_credit_code", 21), ("position", 18), ("work_location", 14), ("monthly_pay", 10),
+    ("probation_months", 8), ("contract_years", 8), ("hukou_transfer", 8), ("offered_at", 17), ("in_force_at", 17),
+)
+
+
+def _local(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def agreement_values(row, *, reveal: bool, status_labels: Mapping[str, str], yes_no: tuple[str, str]) -> dict:
+    terms = row.terms or {}
+    hukou = terms.get("hukou_transfer")
+    return {
+        "number": row.number or "", "status": status_labels.get(row.status, row.status),
+        "student_no": row.student_no, "student_name": row.student_name, "gender": row.gender or "",
+        "id_number": (row.id_number or "") if reveal else mask_id_number(row.id_number or ""),
+        "phone": (row.student_phone or "") if reveal else mask_phone(row.student_phone or ""),
+        "college": row.college, "major": row.major, "degree": row.degree or "",
+        "graduation_year": row.graduation_year, "employer": row.employer,
+        "employer_credit_code": row.employer_credit_code, "position": terms.get("position", ""),
+        "work_location": terms.get("work_location", ""), "monthly_pay": terms.get("monthly_pay", ""),
+        "probation_months": terms.get("probation_months", ""), "contract_years": terms.get("contract_years", ""),
+        "hukou_transfer": "" if hukou is None else yes_no[0] if hukou else yes_no[1],
+        "offered_at": _local(row.offered_at), "in_force_at": _local(row.in_force_at),
+    }
+
+
+def agreements_xlsx(principal: Principal, filters: queries.Filters, labels: Mapping[str, str],
+                    status_labels: Mapping[str, str], yes_no: tuple[str, str] = ("是", "否"),
+                    sheet_title: str = "三方协议") -> bytes:
+    """The agreements the principal may see (with the list's filters) as an .xlsx file."""
+    reveal = principal.can("agreement.personal_data")
+    rows = queries.export_rows(principal, filters)
+    return _workbook(sheet_title, [(key, labels.get(key, key), width) for key, width in AGREEMENT_COLUMNS],
+                     (agreement_values(r, reveal=reveal, status_labels=status_labels, yes_no=yes_no) for r in rows))
+
+
+def record_export(user_id: int, username: str, path: str, endpoint: str, remote_addr: str | None) -> None:
+    """Exports of personal data go to the operation log (操作日志) like state changes do."""
+    with unit_of_work() as session:
+        session.add(OperationLog(user_id=user_id, username=username[:80], method="GET", path=path[:500],
+                                 endpoint=endpoint, remote_addr=remote_addr, status_code=200,
+                                 outcome="export"))
+
+
+def _workbook(title: str, columns: Sequence[tuple[str, str, int]], records) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    header_fill = PatternFill("solid", fgColor="F0F4F8")
+    for index, (_key, label, width) in enumerate(columns, start=1):
+        cell = sheet.cell(row=1, column=index, value=label)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    count = 0
+    for count, record in enumerate(records, start=1):
+        for index, (key, _label, _width) in enumerate(columns, start=1):
+            value = record.get(key)
+            cell = sheet.cell(row=count + 1, column=index, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text: no formula from "=...", ID numbers keep every digit
+    sheet.freeze_panes = "A2"
+    if count:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,160 @@
+"""Service operations of the agreement processes (the `spiffworkflow:serviceTaskOperator id`s in
+bpmn/tripartite_agreement.bpmn, agreement_rescission.bpmn, employer_qualification.bpmn).
+
+Thin: each finds who completed the user task the step is about (the `task` parameter names its BPMN id;
+the actor comes from that task's `task_completed` history event), calls the service, and returns a
+JSON result that the engine puts into task data. Every one is safe to run twice: the services check
+the agreement's state and write each evidence entry once per job (`ctx.idempotency_key`).
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.engine.registry import JobContext, operation
+from app.extensions import db
+from app.models import (
+    Agreement, CounselorScope, Employer, HistoryEvent, OpenTask, OpenTaskOwner, User, UserRole,
+)
+from app.services import agreement_documents, agreements, employers
+from integrations.notifications import Message, notifier
+
+
+def task_actor(instance_id: int, spec_id: str | None) -> int | None:
+    """Who completed the latest run of user task `spec_id` in this instance (None: nobody / a timer)."""
+    if not spec_id:
+        return None
+    return db.session.execute(
+        select(HistoryEvent.actor_id).where(HistoryEvent.instance_id == instance_id,
+                                            HistoryEvent.task_spec_id == spec_id,
+                                            HistoryEvent.event_type == "task_completed")
+        .order_by(HistoryEvent.id.desc()).limit(1)).scalar()
+
+
+def app_notifier():
+    from app.queue import redis_connection
+
+    return notifier(redis_connection(), current_app.config["RQ_QUEUE"], current_app.config.get("NOTIFICATIONS",
+                                                                                                "simulator"))
+
+
+@operation("agreement.respond")
+def respond(params: dict, ctx: JobContext) -> dict:
+    return agreements.respond(params["agreement_id"], params["decision"], params.get("reason") or "",
+                              params.get("contact") or {}, task_actor(ctx.instance_id, params.get("task")),
+                              ctx.idempotency_key)
+
+
+@operation("agreement.review")
+def review(params: dict, ctx: JobContext) -> dict:
+    return agreements.review(params["agreement_id"], params["stage"], params["decision"], params.get("comment"),
+                             params.get("return_to") or None, task_actor(ctx.instance_id, params.get("task")),
+                             ctx.idempotency_key)
+
+
+@operation("agreement.update_terms")
+def update_terms(params: dict, ctx: JobContext) -> dict:
+    return agreements.update_terms(params["agreement_id"], params["part"], params.get("values") or {},
+                                   task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+
+
+@operation("agreement.set_status")
+def set_status(params: dict, ctx: JobContext) -> dict:
+    return agreements.set_status(params["agreement_id"], params["status"], params.get("act") or None,
+                                 params.get("reason") or None, task_actor(ctx.instance_id, params.get("task")),
+                                 ctx.idempotency_key)
+
+
+@operation("agreement.assign_number")
+def assign_number(params: dict, ctx: JobContext) -> str:
+    return agreements.assign_number(params["agreement_id"], ctx.idempotency_key)
+
+
+def _still_signing(agreement_id: int) -> dict | None:
+    status = db.session.execute(select(Agreement.status).where(Agreement.id == agreement_id)).scalar()
+    db.session.rollback()
+    if status not in ("signing", "in_force"):
+        return {"skipped": True, "status": status}
+    return None
+
+
+@operation("agreement.render")
+def render(params: dict, ctx: JobContext) -> dict:
+    """Version 1 of the PDF (LibreOffice): only here, in a worker, never in a web request."""
+    return _still_signing(params["agreement_id"]) or agreement_documents.render(params["agreement_id"])
+
+
+@operation("agreement.sign")
+def sign(params: dict, ctx: JobContext) -> dict:
+    """The party's PAdES signature (the confirming user is recorded as the actor of the `signed` act)."""
+    agreement_id = params["agreement_id"]
+    return _still_signing(agreement_id) or agreement_documents.sign(
+        agreement_id, params["party"], task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+
+
+@operation("agreement.rescission_consent")
+def rescission_consent(params: dict, ctx: JobContext) -> dict:
+    return agreements.rescission_consent(params["agreement_id"], params["decision"], params.get("comment"),
+                                         task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+
+
+@operation("agreement.rescind")
+def rescind(params: dict, ctx: JobContext) -> dict:
+    return agreements.rescind(params["agreement_id"], params["decision"], params.get("comment"),
+                              task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+
+
+@operation("employer.review")
+def employer_review(params: dict, ctx: JobContext) -> dict:
+    return employers.review(params["employer_id"], params["decision"], params.get("comment"),
+                            task_actor(ctx.instance_id, params.get("task")))
+
+
+def _candidates(task: OpenTask) -> list[int]:
+    """Who should act on an open task: its assignee, else its named owners, else its lane's group."""
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    owners = db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
+                                ).scalars().all()
+    if owners:
+        return sorted(owners)
+    from app.services.access import load_policy
+
+    found: set[int] = set()
+    for role in load_policy().values():
+        if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
+            continue  # administrators are not reminded of everybody's work
+        query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+            UserRole.role == role.name, User.active.is_(True))
+        if role.scope == "college":
+            query = query.join(CounselorScope, CounselorScope.user_id == User.id).where(
+                CounselorScope.college_id == task.college_id)
+        elif role.scope == "employer":
+            query = query.where(User.employer_id == task.employer_id)
+        found.update(db.session.execute(query).scalars())
+    return sorted(found)
+
+
+@operation("notify.remind")
+def remind(params: dict, ctx: JobContext) -> dict:
+    """催签: remind whoever the signing task (`task` = its BPMN id) is waiting for."""
+    task = db.session.execute(select(OpenTask).where(OpenTask.instance_id == ctx.instance_id,
+                                                     OpenTask.spec_id == params["task"])).scalar_one_or_none()
+    if task is None:  # done meanwhile
+        db.session.rollback()
+        return {"sent": 0, "recipients": []}
+    recipients = _candidates(task)
+    agreement = db.session.get(Agreement, params["agreement_id"])
+    student = db.session.get(User, agreement.student_id)
+    employer = db.session.get(Employer, agreement.employer_id)
+    number = agreement.number or agreements.agreement_key(agreement.id)
+    due = agreements._local_text(task.due_at) if task.due_at else None
+    agreement_id, task_guid = agreement.id, task.task_guid
+    body = (f"{student.display_name}与{employer.name}的三方协议（编号 {number}）正在等待您完成“{task.name}”"
+            + (f"，截止时间 {due}" if due else "") + "。请尽快登录就业服务平台处理。")
+    db.session.rollback()
+    sender = app_notifier()
+    sent = [r for r in recipients if sender.send(Message(
+        r, "【催签】三方协议待您签署", body, key=f"{ctx.idempotency_key}:{r}",
+        data={"agreement_id": agreement_id, "party": params.get("party"), "task_guid": task_guid}))]
+    return {"sent": len(sent), "recipients": recipients}
