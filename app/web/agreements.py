@@ -244,13 +244,12 @@ def _reason() -> str | None:
     return reason
 
 
-@bp.post("/<int:agreement_id>/rescind")
-@permission_required("agreement.rescind")
-def rescind(agreement_id: int):
+def _party_action(agreement_id: int, allowed, refusal: str, act, done: str):
+    """A party's request with a reason (rescind, revoke): check, call the service, flash, back to the page."""
     agreement, facts = _facts_or_404(agreement_id)
     back = redirect(url_for("agreements.show", agreement_id=agreement_id), 303)
-    if not queries.can_request_rescission(principal(), facts):
-        flash(_("Only the student or the employer of an agreement in force can ask to rescind it."), "error")
+    if not allowed(principal(), facts):
+        flash(refusal, "error")
         return back
     reason = _reason()
     if reason is None:
@@ -258,31 +257,25 @@ def rescind(agreement_id: int):
     from app.services import agreements
 
     try:
-        agreements.request_rescission(agreement_id, principal().id, reason, remote_addr=request.remote_addr)
+        act(agreements)(agreement_id, principal().id, reason, remote_addr=request.remote_addr)
     except agreements.AgreementError as err:
         flash(str(err), "error")
         return back
-    flash(_("Your request to rescind was sent to the other party."), "success")
+    flash(done, "success")
     return redirect(url_for("agreements.show", agreement_id=agreement_id))
+
+
+@bp.post("/<int:agreement_id>/rescind")
+@permission_required("agreement.rescind")
+def rescind(agreement_id: int):
+    return _party_action(
+        agreement_id, queries.can_request_rescission,
+        _("Only the student or the employer of an agreement in force can ask to rescind it."),
+        lambda service: service.request_rescission, _("Your request to rescind was sent to the other party."))
 
 
 @bp.post("/<int:agreement_id>/revoke")
 @permission_required("agreement.issue")
 def revoke(agreement_id: int):
-    agreement, facts = _facts_or_404(agreement_id)
-    back = redirect(url_for("agreements.show", agreement_id=agreement_id), 303)
-    if not queries.can_revoke(principal(), facts):
-        flash(_("This offer can no longer be revoked."), "error")
-        return back
-    reason = _reason()
-    if reason is None:
-        return back
-    from app.services import agreements
-
-    try:
-        agreements.revoke_offer(agreement_id, principal().id, reason, remote_addr=request.remote_addr)
-    except agreements.AgreementError as err:
-        flash(str(err), "error")
-        return back
-    flash(_("The offer was revoked."), "success")
-    return redirect(url_for("agreements.show", agreement_id=agreement_id))
+    return _party_action(agreement_id, queries.can_revoke, _("This offer can no longer be revoked."),
+                         lambda service: service.revoke_offer, _("The offer was revoked."))
