@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -119,14 +119,22 @@ _LOAD_COLUMNS = (PI.c.id, PI.c.definition_id, PI.c.version, PI.c.status, PI.c.st
                  PI.c.step_count, PI.c.college_id, PI.c.employer_id)
 
 
+# The hot path's statements are built once: SQLAlchemy then skips re-coercing and re-keying them per step.
+_LOAD_BY_ID = select(*_LOAD_COLUMNS).where(PI.c.id == bindparam("instance_id"))
+_LOAD_BY_TASK = (select(*_LOAD_COLUMNS).join(OT, OT.c.instance_id == PI.c.id)
+                 .where(OT.c.task_guid == bindparam("task_guid")))
+_SAVE_STEP = update(PI).where(PI.c.id == bindparam("b_id"), PI.c.version == bindparam("b_version"))
+_DELETE_OPEN_TASKS = delete(OT).where(OT.c.task_guid.in_(bindparam("guids", expanding=True)))
+_INSERT_HISTORY = insert(HistoryEvent.__table__)
+
+
 def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loaded:
     """Restore an instance, by its id or by the guid of one of its open tasks (one query either way)."""
-    query = select(*_LOAD_COLUMNS)
+    conn = db.session.connection()
     if task_guid is not None:
-        query = query.join(OT, OT.c.instance_id == PI.c.id).where(OT.c.task_guid == task_guid)
+        row = conn.execute(_LOAD_BY_TASK, {"task_guid": task_guid}).one_or_none()
     else:
-        query = query.where(PI.c.id == instance_id)
-    row = db.session.connection().execute(query).one_or_none()
+        row = conn.execute(_LOAD_BY_ID, {"instance_id": instance_id}).one_or_none()
     if row is None:
         if task_guid is not None:
             raise Conflict("this task is no longer open (completed or cancelled)")
@@ -223,7 +231,7 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
         for row in events.rows:
             row["instance_id"] = inst.id
     else:
-        result = conn.execute(update(PI).where(PI.c.id == inst.id, PI.c.version == inst.version).values(**values))
+        result = conn.execute(_SAVE_STEP, {"b_id": inst.id, "b_version": inst.version, **values})
         if result.rowcount != 1:
             raise _Stale()
         inst.version += 1
@@ -233,7 +241,7 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
     _sync_messages(inst, before, after)
     _sync_jobs(inst, before, after, events, now)
     if events.rows:
-        conn.execute(insert(HistoryEvent.__table__), events.rows)
+        conn.execute(_INSERT_HISTORY, events.rows)
 
 
 def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
@@ -241,7 +249,7 @@ def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
     removed = before.human.keys() - after.human.keys()
     added = [g for g in after.human if g not in before.human]
     if removed:
-        session.execute(delete(OT).where(OT.c.task_guid.in_(removed)))
+        session.execute(_DELETE_OPEN_TASKS, {"guids": list(removed)})
         for guid in removed:
             if not events.has("task_completed", guid):
                 task = inst.task(guid)
