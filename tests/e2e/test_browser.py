@@ -4,6 +4,7 @@ Screenshots are kept in test-artifacts/ for people to look at.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -104,3 +105,34 @@ def test_student_and_counselor_flow(browser, live_server, web):
     assert student.locator("#diagram .hl-completed").count() >= 2
     assert student.locator("#diagram .hl-active").count() >= 1
     shot(student, "06-instance-diagram", backend)
+
+
+def test_employer_issues_an_offer_and_staff_sees_the_agreement(browser, live_server, web):
+    backend = web.app.config["BACKEND"]
+    base = live_server
+    employer = sign_in(browser, base, "hr_jiangnan")
+    employer.goto(f"{base}/agreements/new")
+    shot(employer, "07-offer-form", backend)
+    employer.fill("[name=student_no]", "2022030101")
+    employer.fill("[name=position]", "管培生")
+    employer.fill("[name=work_location]", "南京市鼓楼区")
+    employer.fill("[name=monthly_pay]", "12000")
+    employer.fill("[name=probation_months]", "3")
+    employer.fill("[name=contract_years]", "3")
+    employer.fill("[name=breach_terms]", "违约方支付违约金 3000 元。")
+    employer.fill("[name=archive_address]", "南京市人才服务中心")
+    employer.click("form button[type=submit].primary")
+    employer.wait_for_selector("[aria-invalid=true]")  # hukou transfer is required: the error, input kept
+    assert employer.input_value("[name=position]") == "管培生"
+    employer.check("input[name=hukou_transfer][value=true]")
+    employer.click("form button[type=submit].primary")
+    employer.wait_for_url(re.compile(r".*/agreements/\d+$"))
+    shot(employer, "08-agreement-detail", backend)
+    assert "管培生" in employer.content() and "张" not in employer.title()
+    staff = sign_in(browser, base, "staff1")
+    staff.goto(f"{base}/agreements/")
+    shot(staff, "09-agreement-list", backend)
+    assert "江南银行" in staff.content()
+    anonymous = browser.new_page(locale="zh-CN")
+    anonymous.goto(f"{base}/verify")
+    shot(anonymous, "10-verify", backend)
