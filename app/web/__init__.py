@@ -75,6 +75,10 @@ def _errors(app: Flask) -> None:
     def too_large(err):
         return page(413, _("Too large"), _("The upload is larger than allowed."))
 
+    @app.errorhandler(429)
+    def too_many(err):
+        return page(429, _("Too many requests"), _("Please wait a few minutes and try again."))
+
     @app.errorhandler(500)
     def server_error(err):
         db.session.rollback()

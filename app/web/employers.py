@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from app.services.uploads import JPEG, PDF, PNG, UploadBatch, UploadRejected, format_size, upload_path
-from app.web.security import public
+from app.web.security import public, rate_limited
 
 bp = Blueprint("employers", __name__, url_prefix="/employers")
 
@@ -74,6 +74,7 @@ def _form(values, errors, status: int = 200, message: str | None = None):
 
 @bp.route("/register", methods=["GET", "POST"])
 @public
+@rate_limited
 def register():
     if request.method == "GET":
         return _form({}, {})

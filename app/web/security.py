@@ -97,6 +97,29 @@ def clear_login_failures(username: str) -> None:
     redis_connection().delete(_keys(username)[0])
 
 
+# -- rate limits for public forms (Redis: shared by every web process) ------------------------------
+
+def rate_limited(view: Callable) -> Callable:
+    """Public POST endpoints (registration, verification): at most PUBLIC_POSTS_PER_WINDOW posts per address
+    per window, then 429, so they cannot be used to flood the office or burn CPU on PDF validation."""
+    @wraps(view)
+    def limited(*args, **kwargs):
+        if request.method == "POST":
+            from app.queue import redis_connection
+
+            limit = current_app.config.get("PUBLIC_POSTS_PER_WINDOW", 30)
+            key = f"ratelimit:{request.endpoint}:{request.remote_addr}"
+            pipe = redis_connection().pipeline()
+            pipe.incr(key)
+            pipe.expire(key, current_app.config.get("PUBLIC_POSTS_WINDOW_S", 600), nx=True)
+            count, _ = pipe.execute()
+            if count > limit:
+                abort(429)
+        return view(*args, **kwargs)
+
+    return limited
+
+
 # -- operation log ----------------------------------------------------------------------------------
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

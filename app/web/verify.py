@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.web.security import public
+from app.web.security import public, rate_limited
 
 bp = Blueprint("verify", __name__)
 
@@ -63,6 +63,7 @@ def _page(status: int = 200, error: str | None = None, report=None, match: Match
 
 @bp.route("/verify", methods=["GET", "POST"])
 @public
+@rate_limited
 def verify():
     if request.method == "GET":
         return _page()

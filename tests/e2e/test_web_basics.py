@@ -23,11 +23,15 @@ def test_csrf_token_is_required(web):
 
 
 def test_chinese_by_default_english_on_request(web):
-    client = web.client(ROLE_USERS["staff"])
+    client = web.client("staff2")
     assert "我的待办" in client.get("/").get_data(as_text=True)
     client.post("/language", data={"lang": "en", "next": "/"})
-    page = client.get("/").get_data(as_text=True)
-    assert "My tasks" in page and 'lang="en"' in page
+    try:
+        page = client.get("/").get_data(as_text=True)
+        assert "My tasks" in page and 'lang="en"' in page
+        assert "My tasks" in web.client("staff2").get("/").get_data(as_text=True)  # kept with the account
+    finally:
+        client.post("/language", data={"lang": "zh_CN", "next": "/"})
 
 
 def test_error_pages_are_pages_not_tracebacks(web):
@@ -46,3 +50,15 @@ def test_draft_saved_without_completing(web):
     assert web.scalar(select(OpenTask.id).where(OpenTask.task_guid == guid)) is not None  # still open
     assert web.scalar(select(TaskDraft.data).where(TaskDraft.task_guid == guid))["target_city"] == "成都"
     assert 'value="成都"' in student.get(f"/tasks/{guid}").get_data(as_text=True)
+
+
+def test_public_forms_are_rate_limited(web, unique):
+    client = web.app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.77.{int(unique[:2], 16)}.{int(unique[2:4], 16)}"
+    web.app.config["PUBLIC_POSTS_PER_WINDOW"] = 3
+    try:
+        codes = [client.post("/verify", data={}).status_code for _ in range(4)]
+    finally:
+        web.app.config["PUBLIC_POSTS_PER_WINDOW"] = 10_000
+    assert codes[:3] == [400, 400, 400] and codes[3] == 429
+    assert client.get("/verify").status_code == 200  # reading the page is not limited
