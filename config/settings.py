@@ -8,6 +8,30 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
 
 
+def _secret(env_name: str, file_name: str) -> str:
+    """A secret from the environment, else one generated for this installation (var/, mode 0600): never a
+    constant shipped in the code, so a forgotten setting cannot leave a known key in production."""
+    value = os.environ.get(env_name)
+    if value:
+        return value
+    path = VAR_DIR / file_name
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=VAR_DIR)  # mode 0600
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)  # atomic; loses quietly to a process that got there first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -17,7 +41,7 @@ def _database_url() -> str:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret("SECRET_KEY", "secret_key")
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # None means: start (or reuse) the embedded Redis under var/.
@@ -37,7 +61,7 @@ class Config:
     # never in git. The passphrase encrypts the signing keys on disk: set it in production.
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")
     DOCUMENTS_KEY_DIR = os.environ.get("DOCUMENTS_KEY_DIR")
-    DOCUMENTS_KEY_PASSPHRASE = os.environ.get("DOCUMENTS_KEY_PASSPHRASE", "dev-only-documents-passphrase")
+    DOCUMENTS_KEY_PASSPHRASE = _secret("DOCUMENTS_KEY_PASSPHRASE", "documents_passphrase")
     DOCUMENTS_FONT_PATH = os.environ.get("DOCUMENTS_FONT_PATH")
     DOCUMENTS_SOFFICE = os.environ.get("DOCUMENTS_SOFFICE", "soffice")
     # RFC 3161 time-stamping authority; "local" = the installation's own TSA certificate (development, tests).
