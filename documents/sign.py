@@ -8,6 +8,8 @@ certification signature (that would have to be the first one).
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from dataclasses import dataclass
 from enum import Enum
 
@@ -24,6 +26,8 @@ from documents.fonts import stamp_font
 from documents.pki import Credential
 from documents.settings import DocumentSettings
 from documents.tsa import timestamper_for
+
+STAMP_TIMEZONE = ZoneInfo("Asia/Shanghai")
 
 
 class Party(str, Enum):
@@ -136,6 +140,8 @@ def sign_field(pdf: bytes, party: Party | str, credential: Credential, settings:
     name = credential.certificate.subject.rfc4514_string()
     cn = [a.value for a in credential.certificate.subject if a.oid.dotted_string == "2.5.4.3"]
     name = str(cn[0]) if cn else name
+    # The stamp shows the university's local time (the signature's own signing time stays in UTC).
+    local_time = datetime.now(STAMP_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"
     meta = signers.PdfSignatureMetadata(
         field_name=party.field_name, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=reason or f"{party.stamp_label}：就业协议书", location=location, name=name,
@@ -144,22 +150,20 @@ def sign_field(pdf: bytes, party: Party | str, credential: Credential, settings:
     )
     pdf_signer = signers.PdfSigner(
         meta, signer=party_signers.signer_for(settings, credential), timestamper=timestamper_for(settings),
-        stamp_style=_stamp_style(settings, party, name),
+        stamp_style=_stamp_style(settings, party, f"{name}\n{party.stamp_label}\n{local_time}"),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out,
                         bytes_reserved=settings.signature_bytes_reserved,
-                        appearance_text_params={"name": name, "role": party.stamp_label})
+                        appearance_text_params={"name": name, "role": party.stamp_label, "local_time": local_time})
     return out.getvalue()
 
 
-def _stamp_style(settings: DocumentSettings, party: Party, name: str) -> TextStampStyle:
-    text = f"{name}\n{party.stamp_label}"
+def _stamp_style(settings: DocumentSettings, party: Party, text: str) -> TextStampStyle:
     return TextStampStyle(
-        stamp_text="%(name)s\n%(role)s\n%(ts)s",
+        stamp_text="%(name)s\n%(role)s\n%(local_time)s",
         text_box_style=TextBoxStyle(font=stamp_font(settings.font_path).engine_factory(text), font_size=10,
                                     leading=15),
-        timestamp_format="%Y-%m-%d %H:%M:%S",
         border_width=1 if party is Party.STUDENT else 2,
         border_color=(0.2, 0.2, 0.2) if party is Party.STUDENT else _SEAL_RED,
         background=None,
