@@ -62,3 +62,16 @@ def test_public_forms_are_rate_limited(web, unique):
         web.app.config["PUBLIC_POSTS_PER_WINDOW"] = 10_000
     assert codes[:3] == [400, 400, 400] and codes[3] == 429
     assert client.get("/verify").status_code == 200  # reading the page is not limited
+
+
+def test_pager_keeps_the_filters(web):
+    from flask import render_template_string, request
+
+    class Result:
+        page, pages = 2, 3
+
+    with web.app.test_request_context("/?view=groups&page=2&sort=due"):
+        html = render_template_string('{% from "_macros.html" import pager %}'
+                                      '{{ pager(result, "inbox.index", request.args.to_dict()) }}', result=Result())
+    assert "page=1&amp;view=groups&amp;sort=due" in html and "page=3&amp;view=groups&amp;sort=due" in html
+    assert request is not None
