@@ -9,6 +9,7 @@ from app import engine
 from app.engine import DeployError, EngineError
 from app.extensions import db
 from app.models import OperationLog, ProcessDefinition, ProcessInstance
+from app.web.params import page_number
 from app.web.security import permission_required, principal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -18,10 +19,7 @@ MAX_BPMN_UPLOAD = 2 * 1024 * 1024
 @bp.get("/oplog")
 @permission_required("oplog.view")
 def oplog():
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     query = select(OperationLog).order_by(OperationLog.id.desc())
     if request.args.get("user"):
         query = query.where(OperationLog.username == request.args["user"])

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.services import agreement_queries as queries
+from app.web.params import page_number
 from app.web.security import permission_required, principal
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
@@ -68,18 +69,13 @@ def _facts_or_404(agreement_id: int):
     return agreement, facts
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() and len(value) < 7 else 1
-
-
 # -- list and export ------------------------------------------------------------------------------------------
 
 @bp.get("/")
 @permission_required("agreement.view")
 def index():
     filters = queries.Filters.from_args(request.args)
-    result = queries.list_agreements(principal(), filters, _page())
+    result = queries.list_agreements(principal(), filters, page_number())
     return render_template("agreements/index.html", result=result, filters=filters,
                            choices=queries.filter_choices(principal()), statuses=queries.STATUSES)
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request
 
 from app.services.inbox import SORTS, VIEWS, InboxQuery, list_tasks, process_choices
+from app.web.params import page_number
 from app.web.security import permission_required, principal
 
 bp = Blueprint("inbox", __name__)
@@ -25,10 +26,7 @@ def index():
     if view not in VIEWS:
         abort(404)
     sort = request.args.get("sort", "created")
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     query = InboxQuery(view=view, process_key=request.args.get("process") or None,
                        business_key=(request.args.get("key") or "").strip()[:120] or None,
                        due_before=_date(request.args.get("due_before")), due_after=_date(request.args.get("due_after")),

@@ -8,6 +8,7 @@ from app import engine
 from app.engine import EngineError
 from app.services import instances
 from app.services.instances import STATUSES
+from app.web.params import page_number
 from app.web.security import permission_required, principal
 
 bp = Blueprint("instances", __name__, url_prefix="/instances")
@@ -16,10 +17,7 @@ bp = Blueprint("instances", __name__, url_prefix="/instances")
 @bp.get("/")
 @permission_required("instance.view")
 def overview():
-    try:
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number()
     status = request.args.get("status") or None
     rows, counts, incidents = instances.overview(principal(), status, request.args.get("process") or None, page)
     return render_template("instances/overview.html", rows=rows, counts=counts, incidents=incidents,

@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tasks.agreement_ops import app_notifier
 from tests.integration.test_agreement_helpers import (  # noqa: F401 - fixtures
     TERMS, agreement, complete, deployed, people, wait_for, wait_status, wait_task,
 )
+from tests.pdf_tools import flip_byte_in_signed_content, pdftotext
 from tests.procs import app_settings, run_worker
 
 BINARIES = ("soffice", "pdfsig", "pdftotext", "certutil")
@@ -74,24 +74,6 @@ def worker(ctx, deployed, pki_dir):
 
 def ctx_var_dir() -> str:
     return current_app.config["VAR_DIR"]
-
-
-def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "agreement.pdf"
-    path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True,
-                          timeout=60).stdout
-    return re.sub(r"\s+", "", text)
-
-
-def _flip_byte(pdf: bytes, unsigned_len: int) -> bytes:
-    """One byte changed in the middle of a long stream of the original document (covered by every signature)."""
-    for match in re.finditer(rb"stream\r?\n", pdf[:unsigned_len]):
-        end = pdf.index(b"endstream", match.end())
-        if end - match.end() > 1000:
-            offset = (match.end() + end) // 2
-            return pdf[:offset] + bytes([pdf[offset] ^ 0x01]) + pdf[offset + 1:]
-    raise AssertionError("no long stream in the unsigned document")
 
 
 def _sign_all(instance_id: int, student: int, hr: int, staff: int, remind: bool = False) -> list[dict]:
@@ -165,7 +147,7 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     checked = agreements.verify_document(pdf, None, "10.0.0.5")
     assert checked["all_ok"] and checked["locked"] and checked["agreement_id"] == first and checked["latest"]
     assert checked["number"] == row.number and len(checked["signatures"]) == 3
-    tampered = _flip_byte(pdf, versions[0].size)
+    tampered = flip_byte_in_signed_content(pdf, versions[0].size)
     checked = agreements.verify_document(tampered)
     assert not checked["all_ok"] and checked["agreement_id"] is None
     assert not any(s.intact for s in verify.verify_pdf(tampered, [ca_path]).signatures)
@@ -176,7 +158,7 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
         agreements.document_bytes(doc)
     stored.write_bytes(pdf)
 
-    text = _pdftotext(pdf, tmp_path)
+    text = re.sub(r"\s+", "", pdftotext(pdf, tmp_path))
     for value in ("就业协议书", "张三丰", student_no, "计算机科学与技术学院", "软件工程", "北京星河科技有限公司",
                   "后端开发工程师", "北京市海淀区", "15,000元/月", "3个月", "违约金人民币伍仟元", "人才公寓",
                   "北京市海淀区人才服务中心", "13800001111", row.number):
@@ -245,7 +227,7 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     assert "【催签】" in reminders[0][0]["subject"]
     row = wait_status(second, "in_force")
     assert row.number != agreement(first).number and row.terms["monthly_pay"] == 18000
-    text = _pdftotext(agreements.document_bytes(agreements.latest_document(second)), tmp_path)
+    text = re.sub(r"\s+", "", pdftotext(agreements.document_bytes(agreements.latest_document(second)), tmp_path))
     assert "18,000元/月" in text and "数据工程师" in text and "江南数据股份有限公司" in text
     # (only these two: other tests deliberately tamper with rows of their own agreements)
     assert agreements.verify_evidence(first) == [] and agreements.verify_evidence(second) == []

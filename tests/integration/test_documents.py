@@ -18,6 +18,7 @@ from documents import pki, sign, verify
 from documents.agreement import render_agreement_pdf
 from documents.settings import DocumentSettings, Pkcs11Settings
 from documents.tsa import LocalTsaServer
+from tests.pdf_tools import flip_byte_in_signed_content, pdftotext
 
 BINARIES = ("soffice", "pdfsig", "pdftotext", "pdffonts", "certutil")
 _MISSING = [b for b in BINARIES if shutil.which(b) is None]
@@ -95,25 +96,8 @@ def nss_db(settings) -> Path:
     return verify.installation_nss_db(settings)
 
 
-def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True, timeout=60).stdout
-
-
-def _flip_byte_in_signed_content(pdf: bytes, unsigned_len: int) -> bytes:
-    """Flip one byte in the middle of a long stream of the original document (covered by all signatures)."""
-    for match in re.finditer(rb"stream\r?\n", pdf[:unsigned_len]):
-        end = pdf.index(b"endstream", match.end())
-        if end - match.end() > 1000:
-            offset = (match.end() + end) // 2
-            return pdf[:offset] + bytes([pdf[offset] ^ 0x01]) + pdf[offset + 1:]
-    raise AssertionError("no long stream in the unsigned document")
-
-
 def test_pdf_text_is_extractable_chinese_with_embedded_fonts(unsigned_pdf, signed_pdf, tmp_path):
-    text = re.sub(r"\s+", "", _pdftotext(signed_pdf, tmp_path))
+    text = re.sub(r"\s+", "", pdftotext(signed_pdf, tmp_path))
     for value in ("全国普通高等学校毕业生就业协议书", "张三丰", "计算机学院", "软件工程", "北京星河科技有限公司",
                   CREDIT_CODE, "民营企业", "后端开发工程师", "15,000元/月", "3个月", "违约金人民币伍仟元",
                   "人才公寓", "2025-10001-B-000123", "110105********1234"):
@@ -167,7 +151,7 @@ def test_three_signatures_validate_with_pdfsig(signed_pdf, nss_db):
 
 
 def test_one_flipped_byte_is_detected_by_both_validators(signed_pdf, unsigned_pdf, settings, nss_db):
-    tampered = _flip_byte_in_signed_content(signed_pdf, len(unsigned_pdf))
+    tampered = flip_byte_in_signed_content(signed_pdf, len(unsigned_pdf))
     report = verify.verify_pdf(tampered, [pki.ca_certificate_path(settings)])
     assert len(report.signatures) == 3
     assert not any(s.intact for s in report.signatures)
