@@ -8,6 +8,8 @@ Measures
   (b) the platform engine, per instance: engine.start_instance (+ for `simple`: one indexed select of the
       open task's guid and engine.complete_task), each call its own committed transaction, on PostgreSQL
       and on SQLite in the same run;
+  (c) the storage floor on PostgreSQL: the rows of one `simple` instance written with raw psycopg in the
+      fewest round trips, no engine at all; it bounds the ratio any engine could reach here;
   and the cost of one step of a long-running instance (loop process) after 10, 100 and 1000 steps, on
   PostgreSQL. Prints instances/s, the ratios b/a, and as its last line one JSON object.
 No timing assertions: it only measures and prints.
@@ -152,6 +154,66 @@ class Platform:
         common.release_app(self.app)
 
 
+class StorageFloor:
+    """(c) What the simple process's rows cost PostgreSQL alone: no engine, no ORM, the fewest round trips.
+
+    Per instance, with raw psycopg: one pipeline (BEGIN, instance row with a state of the platform's real
+    size, open task, two history events, COMMIT), the same open-task select the platform run does, and one
+    pipeline (version-checked instance update, open-task delete, two history events, COMMIT). Both commits
+    are durable (synchronous_commit as configured), as the platform's are.
+    """
+
+    HISTORY = ("INSERT INTO history_event (instance_id, process_key, event_type, at, lane, task_spec_id, "
+               "task_name, task_guid, data) VALUES ({id}, 'bench_simple', %s, %s, %s, %s, %s, %s, %s)")
+
+    def __init__(self, url: str, state: str, definition_id: int):
+        import psycopg
+
+        self.conn = psycopg.connect(url)
+        self.state = state
+        self.definition_id = definition_id
+
+    def instance(self) -> None:
+        import uuid
+        from datetime import datetime, timezone
+
+        from psycopg.types.json import Jsonb
+
+        conn, now = self.conn, datetime.now(timezone.utc).replace(tzinfo=None)
+        guid = str(uuid.uuid4())
+        current = "currval(pg_get_serial_sequence('process_instance', 'id'))"
+        with conn.pipeline():
+            cur = conn.execute(
+                "INSERT INTO process_instance (definition_id, process_key, status, version, state, "
+                "serializer_version, step_count, created_at, updated_at) VALUES (%s, 'bench_simple', 'running', "
+                "1, %s, '1.5', 4, %s, %s) RETURNING id", (self.definition_id, self.state, now, now))
+            conn.execute(
+                "INSERT INTO open_task (instance_id, task_guid, spec_id, name, lane, process_key, process_name, "
+                f"addressed, due_at, created_at) VALUES ({current}, %s, 'review', '审核', 'staff', 'bench_simple', "
+                "'Reference process', false, %s, %s)", (guid, now, now))
+            conn.cursor().executemany(self.HISTORY.format(id=current), [
+                ("instance_started", now, None, None, None, None, Jsonb({"amount": 5})),
+                ("task_ready", now, "staff", "review", "审核", guid, Jsonb(None))])
+            conn.commit()
+        instance_id = cur.fetchone()[0]
+        task_guid = conn.execute("SELECT task_guid FROM open_task WHERE instance_id = %s",
+                                 (instance_id,)).fetchone()[0]
+        data = Jsonb({"amount": 5, "total": 10, "approved": True})
+        with conn.pipeline():
+            updated = conn.execute(
+                "UPDATE process_instance SET state = %s, status = 'completed', version = 2, step_count = 8, "
+                "updated_at = %s, ended_at = %s WHERE id = %s AND version = 1", (self.state, now, now, instance_id))
+            conn.execute("DELETE FROM open_task WHERE task_guid = %s", (task_guid,))
+            conn.cursor().executemany(self.HISTORY.format(id="%s"), [
+                (instance_id, "task_completed", now, "staff", "review", "审核", task_guid, data),
+                (instance_id, "instance_completed", now, None, None, None, None, data)])
+            conn.commit()
+        assert updated.rowcount == 1
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def loop_ceiling(spec, subprocess_specs, wanted: int) -> int | None:
     """How many times the loop's `work` task can be completed in bare SpiffWorkflow before the next `work`
     no longer becomes READY (None if all `wanted` completions work).
@@ -244,6 +306,24 @@ def step_costs(plat: Platform, points: list[int], samples: int, ceiling: int | N
     return results
 
 
+def measure_floor(plat: Platform, args) -> float:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import ProcessInstance as PI
+
+    row = db.session.execute(select(PI.state, PI.definition_id).where(PI.process_key == SIMPLE_PID)
+                             .order_by(PI.id.desc()).limit(1)).one()
+    db.session.rollback()
+    floor = StorageFloor(plat.app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg", "postgresql"),
+                         row.state, row.definition_id)
+    try:
+        rate, _ = time_rounds(floor.instance, args.simple, args.rounds, args.warmup)
+    finally:
+        floor.close()
+    return rate
+
+
 def profile_platform(plat: Platform, n: int) -> None:
     import cProfile
     import io
@@ -297,7 +377,6 @@ def main(argv=None) -> int:
     ceiling = None
     if not args.skip_steps:
         needed = max(points) + args.step_samples
-        t0 = time.perf_counter()
         ceiling = loop_ceiling(*bare_specs(b.loop(LOOP_PID), LOOP_PID), needed)
         if ceiling is not None:
             print(f"\nNOTE: in bare SpiffWorkflow the loop stops after {ceiling + 1} completions of `work` (task-tree "
@@ -305,6 +384,7 @@ def main(argv=None) -> int:
                   f"history out of the tree (app/engine/compaction.py), so it is measured at every point.")
 
     plat_rates: dict[str, dict[str, float]] = {}
+    floor_rate = None
     steps: list[dict] = []
     schema = common.create_schema()
     try:
@@ -322,6 +402,7 @@ def main(argv=None) -> int:
                         if done != total:
                             print(f"WARNING: {name}: only {done} of {total} {key} instances completed")
                     if name == "postgresql":
+                        floor_rate = measure_floor(plat, args)
                         if not args.skip_steps:
                             print(f"\nStep cost on PostgreSQL (loop process, {args.step_samples} timed "
                                   f"completions around each point) ...")
@@ -348,6 +429,13 @@ def main(argv=None) -> int:
     for name in plat_rates:
         print(f"  {name:12} simple {ratio(name, 'simple'):.3f}   chain{args.chain_length} {ratio(name, 'chain'):.3f}")
     print("  (simple = 2 committed transactions per instance on the platform; chain = 1)")
+    ratio_ceiling = floor_rate / (floor_rate + bare["simple"])  # 1/(t_bare + t_floor) divided by 1/t_bare
+    print(f"\n(c) storage floor, PostgreSQL: the simple process's rows alone (raw psycopg, one pipelined round trip "
+          f"per transaction,\n    durable commits, no engine): {floor_rate:.1f} instances/s = "
+          f"{1000 / floor_rate:.2f} ms per instance vs {1000 / bare['simple']:.2f} ms for a bare engine run.")
+    print(f"    Even an engine costing nothing on top of bare SpiffWorkflow and this floor would reach a simple "
+          f"ratio of at most\n    t_bare / (t_bare + t_floor) = {ratio_ceiling:.3f} on this machine; the platform "
+          f"reaches {ratio('postgresql', 'simple') / ratio_ceiling:.0%} of that ceiling.")
 
     step_ratio = last_ratio = last_point = None
     if steps:
@@ -382,6 +470,8 @@ def main(argv=None) -> int:
         "sqlite_simple_ratio": round(ratio("sqlite", "simple"), 4),
         "pg_chain30_ratio": round(ratio("postgresql", "chain"), 4),
         "step_cost_1000_over_10": round(step_ratio, 2) if step_ratio is not None else None,
+        "pg_simple_ratio_ceiling": round(ratio_ceiling, 4),
+        "pg_floor_per_s": round(floor_rate, 1),
         "sqlite_chain30_ratio": round(ratio("sqlite", "chain"), 4),
         "bare_simple_per_s": round(bare["simple"], 1),
         "bare_chain30_per_s": round(bare["chain"], 1),

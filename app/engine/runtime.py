@@ -20,16 +20,18 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import snapshot
+from app.engine import instance_cache, snapshot
 from app.engine.compaction import compact, pruned_completed
-from app.engine.errors import Conflict, InvalidState, NotFound, ProcessError
+from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
-from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, script_engine
+from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
+from app.engine.step_writes import StaleWrite, StepWrites
 from app.extensions import db
 from app.models import (
     HistoryEvent,
@@ -107,6 +109,7 @@ class Loaded:
     new_definition: DefinitionInfo | None = None
     steps: int = 0
     pruned: dict | None = None  # tasks compaction removed in this step, for the history written with it
+    cached: bool = False  # restored from this process's instance cache, not from the database
 
     def task(self, guid: str):
         task = snapshot.find_task(self.workflow, guid)
@@ -123,9 +126,6 @@ _LOAD_COLUMNS = (PI.c.id, PI.c.definition_id, PI.c.version, PI.c.status, PI.c.st
 _LOAD_BY_ID = select(*_LOAD_COLUMNS).where(PI.c.id == bindparam("instance_id"))
 _LOAD_BY_TASK = (select(*_LOAD_COLUMNS).join(OT, OT.c.instance_id == PI.c.id)
                  .where(OT.c.task_guid == bindparam("task_guid")))
-_SAVE_STEP = update(PI).where(PI.c.id == bindparam("b_id"), PI.c.version == bindparam("b_version"))
-_DELETE_OPEN_TASKS = delete(OT).where(OT.c.task_guid.in_(bindparam("guids", expanding=True)))
-_INSERT_HISTORY = insert(HistoryEvent.__table__)
 
 
 def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loaded:
@@ -179,15 +179,21 @@ def advance(instance_id: int | None, action: Action, actor_id: int | None = None
     """Load the instance (by id, or by one of its open tasks), run `action`, run engine steps and save it
     all in one transaction."""
     retries = current_app.config.get("ENGINE_RETRIES", 10)
+    use_cache = True
     for attempt in range(retries):
+        inst = None
         try:
             with unit_of_work():
-                inst = load(instance_id, task_guid=task_guid)
+                inst = _from_cache(instance_id, task_guid) if use_cache else None
+                if inst is None:
+                    inst = load(instance_id, task_guid=task_guid)
                 instance_id = inst.id
                 if expected_version is not None and inst.version != expected_version:
-                    raise Conflict("the process has moved on since you opened it; reload and try again")
+                    raise _Stale() if inst.cached else Conflict(
+                        "the process has moved on since you opened it; reload and try again")
                 if inst.status not in statuses:
-                    raise InvalidState(f"process instance {instance_id} is {inst.status}")
+                    raise _Stale() if inst.cached else InvalidState(
+                        f"process instance {instance_id} is {inst.status}")
                 events = HistoryBuffer(instance_id, inst.definition.process_key, inst.business_key, actor_id,
                                        inst.definition.reportable)
                 before = snapshot.take(inst.workflow)
@@ -197,16 +203,42 @@ def advance(instance_id: int | None, action: Action, actor_id: int | None = None
                 after = snapshot.take(inst.workflow)
                 inst.pruned = {t.id: t for t in compact(inst.workflow)}
                 persist(inst, before, after, events)
+                _cache_after_commit(inst, after)
                 return result
-        except _Stale:
-            if expected_version is not None:
-                raise Conflict("the process has moved on since you opened it; reload and try again")
-            continue
-        except ProcessError as err:
-            if instance_id is not None:
+        except Exception as err:
+            if inst is not None and inst.cached and isinstance(err, (_Stale, EngineError, DBAPIError)):
+                # Decided on this process's copy, which may be out of date: decide again from the database.
+                use_cache = False
+                continue
+            if isinstance(err, _Stale):
+                if expected_version is not None:
+                    raise Conflict("the process has moved on since you opened it; reload and try again") from None
+                continue
+            if isinstance(err, ProcessError) and instance_id is not None:
                 open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
             raise
     raise Conflict(f"process instance {instance_id} is too busy; try again")
+
+
+def _from_cache(instance_id: int | None, task_guid: str | None) -> Loaded | None:
+    entry = instance_cache.take(instance_id, task_guid)
+    if entry is None:
+        return None
+    return Loaded(entry.instance_id, entry.definition, entry.version, entry.status, entry.business_key,
+                  entry.step_count, entry.workflow, entry.college_id, entry.employer_id, cached=True)
+
+
+def _cache_after_commit(inst: Loaded, after: snapshot.Snapshot) -> None:
+    """Keep the workflow for this instance's next step once the step is committed (and only then)."""
+    status = inst.new_status or inst.status
+    if after.completed or status not in ("running", "suspended") or instance_cache.size() <= 0:
+        return
+    if not round_trips(inst.workflow):
+        return
+    entry = instance_cache.Entry(inst.id, inst.new_definition or inst.definition, inst.version, status,
+                                 inst.business_key, inst.step_count + inst.steps, inst.college_id,
+                                 inst.employer_id, inst.workflow, tuple(after.human))
+    after_commit(lambda: instance_cache.put(entry))
 
 
 def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, events: HistoryBuffer,
@@ -225,31 +257,36 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
         values["ended_at"] = now
     if inst.new_definition is not None:
         values["definition_id"] = inst.new_definition.id
+    writes = StepWrites()
     if new_instance:
-        inst.id = conn.execute(insert(PI).returning(PI.c.id).values(**new_instance, **values)).scalar_one()
+        # Every other row of the step needs the new id, so this one statement goes first, on its own.
+        created = writes.insert(PI, [{**new_instance, **values}], returning=True)
+        writes.flush(conn)
+        inst.id = created.ids[0]
         events.instance_id = inst.id
         for row in events.rows:
             row["instance_id"] = inst.id
     else:
-        result = conn.execute(_SAVE_STEP, {"b_id": inst.id, "b_version": inst.version, **values})
-        if result.rowcount != 1:
-            raise _Stale()
-        inst.version += 1
+        writes.update(PI, values, expect_one=True, id=inst.id, version=inst.version)
     definition = inst.new_definition or inst.definition
-    _sync_human_tasks(inst, definition, before, after, events, now)
-    _sync_timers(inst, before, after, events, now)
-    _sync_messages(inst, before, after)
-    _sync_jobs(inst, before, after, events, now)
-    if events.rows:
-        conn.execute(_INSERT_HISTORY, events.rows)
+    _sync_human_tasks(writes, inst, definition, before, after, events, now)
+    _sync_timers(writes, inst, before, after, events, now)
+    _sync_messages(writes, inst, before, after)
+    _sync_jobs(writes, inst, before, after, events, now)
+    writes.insert(HistoryEvent.__table__, events.rows)
+    try:
+        writes.flush(conn)
+    except StaleWrite:
+        raise _Stale() from None
+    if not new_instance:
+        inst.version += 1
 
 
-def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
-    session = db.session.connection()
-    removed = before.human.keys() - after.human.keys()
+def _sync_human_tasks(writes: StepWrites, inst, definition, before, after, events, now) -> None:
+    removed = [g for g in before.human if g not in after.human]
     added = [g for g in after.human if g not in before.human]
     if removed:
-        session.execute(_DELETE_OPEN_TASKS, {"guids": list(removed)})
+        writes.delete(OT, task_guid=removed)
         for guid in removed:
             if not events.has("task_completed", guid):
                 task = inst.task(guid)
@@ -263,21 +300,19 @@ def _sync_human_tasks(inst, definition, before, after, events, now) -> None:
         task = after.human[guid]
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        users = _lane_owners(task)
+        owners.extend((guid, u) for u in users)
         rows.append(dict(
             instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
-            business_key=inst.business_key, assignee_id=None, college_id=inst.college_id,
+            business_key=inst.business_key, assignee_id=None, addressed=bool(users), college_id=inst.college_id,
             employer_id=inst.employer_id, due_at=_due_at(task, props.get("dueDate"), now),
             form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
             instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
         ))
-        owners.append(_lane_owners(task))
-        rows[-1]["addressed"] = bool(owners[-1])
         events.add("task_ready", task, at=now)
-    ids = session.execute(insert(OT).returning(OT.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    owner_rows = [{"open_task_id": i, "user_id": u} for i, users in zip(ids, owners) for u in users]
-    if owner_rows:
-        session.execute(insert(OpenTaskOwner.__table__), owner_rows)
+    writes.insert(OT, rows)
+    writes.insert_owners(OpenTaskOwner.__table__, owners)
 
 
 def _lane_owners(task) -> list[int]:
@@ -316,13 +351,11 @@ def _due_at(task, expression: str | None, now: datetime) -> datetime | None:
                            task.task_spec.bpmn_id) from err
 
 
-def _sync_timers(inst, before, after, events, now) -> None:
-    session = db.session.connection()
-    table = Timer.__table__
+def _sync_timers(writes: StepWrites, inst, before, after, events, now) -> None:
     gone = [g for g, due in before.timers.items() if after.timers.get(g) != due]
     new = [g for g, due in after.timers.items() if before.timers.get(g) != due]
     if gone:
-        session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
+        writes.delete(Timer.__table__, instance_id=inst.id, task_guid=gone)
         for guid in gone:
             task = inst.task(guid)
             if task is not None and task.state != TaskState.CANCELLED and before.timers[guid] <= now:
@@ -333,15 +366,14 @@ def _sync_timers(inst, before, after, events, now) -> None:
             task = inst.task(guid)
             rows.append(dict(instance_id=inst.id, task_guid=guid, spec_id=task.task_spec.bpmn_id,
                              due_at=after.timers[guid]))
-        session.execute(insert(table), rows)
+        writes.insert(Timer.__table__, rows)
 
 
-def _sync_messages(inst, before, after) -> None:
-    session = db.session.connection()
+def _sync_messages(writes: StepWrites, inst, before, after) -> None:
     table = MessageSubscription.__table__
-    gone = before.messages.keys() - after.messages.keys()
+    gone = [g for g in before.messages if g not in after.messages]
     if gone:
-        session.execute(delete(table).where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone)))
+        writes.delete(table, instance_id=inst.id, task_guid=gone)
     new = [g for g in after.messages if g not in before.messages]
     if new:
         rows = []
@@ -353,22 +385,17 @@ def _sync_messages(inst, before, after) -> None:
                     correlation[prop.name] = task.data[prop.name]
             rows.append(dict(instance_id=inst.id, task_guid=guid, message_name=definition.name,
                              correlation=correlation))
-        session.execute(insert(table), rows)
+        writes.insert(table, rows)
 
 
-def _sync_jobs(inst, before, after, events, now) -> None:
+def _sync_jobs(writes: StepWrites, inst, before, after, events, now) -> None:
     from app.engine import jobs  # jobs imports runtime
 
-    session = db.session.connection()
     table = Job.__table__
-    gone = before.services.keys() - after.services.keys()
+    gone = [g for g in before.services if g not in after.services]
     if gone:
-        session.execute(
-            update(table)
-            .where(table.c.instance_id == inst.id, table.c.task_guid.in_(gone),
-                   table.c.status.in_(("pending", "queued", "running")))
-            .values(status="cancelled", updated_at=now)
-        )
+        writes.update(table, dict(status="cancelled", updated_at=now), instance_id=inst.id, task_guid=gone,
+                      status=("pending", "queued", "running"))
     new = [g for g in after.services if g not in before.services]
     if not new:
         return
@@ -385,11 +412,11 @@ def _sync_jobs(inst, before, after, events, now) -> None:
             instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, operation=spec.operation_name,
             params=params, idempotency_key=f"{inst.id}:{guid}", status="pending", attempts=0,
             max_attempts=(spec.retries + 1) if spec.retries is not None else max_attempts,
-            next_attempt_at=now, created_at=now, updated_at=now,
+            next_attempt_at=now, last_error=None, result=None, created_at=now, updated_at=now,
         ))
         events.add("job_queued", task, data={"operation": spec.operation_name})
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-    after_commit(lambda: jobs.relay(ids))
+    inserted = writes.insert(table, rows, returning=True)
+    after_commit(lambda: jobs.relay(inserted.ids))
 
 
 def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | None = None,
@@ -437,7 +464,9 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
         columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
                        serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
                        employer_id=employer_id, created_at=now)
-        persist(inst, snapshot.Snapshot(), snapshot.take(workflow), events, new_instance=columns)
+        after = snapshot.take(workflow)
+        persist(inst, snapshot.Snapshot(), after, events, new_instance=columns)
+        _cache_after_commit(inst, after)
     return inst.id
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import datetime, timedelta
 from functools import lru_cache
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -34,7 +36,7 @@ _spiff_timer.LOCALTZ = PROCESS_TIMEZONE
 logging.getLogger("spiff").setLevel(logging.WARNING)
 
 __all__ = ["AsyncServiceTask", "BpmnParser", "SERIALIZER_VERSION", "dump_state", "load_state",
-           "dump_spec", "load_spec", "script_engine"]
+           "dump_spec", "load_spec", "round_trips", "script_engine"]
 
 
 class AsyncServiceTask(ServiceTask):
@@ -73,8 +75,6 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 
 
 def _uuid(value):
-    from uuid import UUID
-
     return UUID(value)
 
 
@@ -123,6 +123,40 @@ def load_state(state: str, spec_json: str, engine: PythonScriptEngine) -> BpmnWo
         workflow = _state_serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = engine
     return workflow
+
+
+_EXACT = frozenset({str, int, float, bool, type(None), datetime, timedelta, UUID})
+
+
+def round_trips(workflow: BpmnWorkflow) -> bool:
+    """True when restoring this workflow from its serialization would give back exactly the same data.
+
+    The serializer silently turns tuples into lists, non-string dict keys into strings, dict subclasses
+    into dicts, and drops callables and modules; an in-memory workflow holding any of those must not be
+    reused in place of the stored one.
+    """
+    stack: list = [workflow.data, workflow.correlations]
+    for wf in (workflow, *workflow.subprocesses.values()):
+        stack.append(wf.data)
+        for task in wf.tasks.values():
+            stack.append(task.data)
+            stack.append(task.internal_data)
+    stack.extend(getattr(event, "payload", None) for event in workflow.bpmn_events)
+    while stack:
+        value = stack.pop()
+        kind = type(value)
+        if kind in _EXACT:
+            continue
+        if kind is dict:
+            for key, item in value.items():
+                if type(key) is not str:
+                    return False
+                stack.append(item)
+        elif kind is list:
+            stack.extend(value)
+        else:
+            return False
+    return True
 
 
 def script_engine(time_limit: float) -> PythonScriptEngine:

@@ -508,7 +508,7 @@ def assign_number(agreement_id: int, job_key: str | None = None) -> str:
         agreement = _lock(agreement_id)
         if agreement.number:
             return agreement.number
-        if (ended := _ended(agreement, ())) is not None:
+        if _ended(agreement, ()) is not None:
             return ""
         student = session.get(Student, agreement.student_id)
         school = str(current_app.config.get("SCHOOL_CODE", "10001"))

@@ -81,13 +81,13 @@ def test_retries_with_backoff_then_incident_then_retry(ctx, unique):
 
 def test_job_cancelled_when_boundary_timer_interrupts(ctx, unique):
     xml = b.process(f"p_{unique}", b.start(), b.user("u"),
-                    b.boundary("late", "u", b.timer("timeDuration", '"PT0.2S"')),
+                    b.boundary("late", "u", b.timer("timeDuration", '"PT1S"')),
                     b.end("done"), b.end("expired"),
                     b.chain("start", "u", "done"), b.flow("f_late", "late", "expired"))
     instance_id = engine.start_instance(deploy_one(xml))
     (timer,) = db.session.execute(select(Timer).where(Timer.instance_id == instance_id)).scalars()
     assert timer.due_at > datetime.now(timezone.utc)
-    time.sleep(0.3)
+    time.sleep(1.1)
     assert timers.fire_due() >= 1
     state = engine.get_state(instance_id)
     assert state.status == "completed" and "expired" in state.completed_elements

@@ -1,0 +1,196 @@
+"""The rows one engine step writes, collected first and then sent to the database in one go.
+
+`persist()` describes what changed as a short list of plain operations (insert rows, delete by key, update
+by key). How they reach the database depends on the database:
+  - PostgreSQL: one psycopg pipeline, so a whole step (instance row, open tasks, timers, jobs, history)
+    costs one network round trip instead of one per statement; results (new ids, the version check) are
+    read after the pipeline has synced.
+  - anything else (SQLite): SQLAlchemy Core statements one after the other; SQLite is in-process, so
+    there is no round trip to save.
+The operations are few and simple on purpose: every column a row sets is named in the row (no Python-side
+column defaults are applied), and a `where` maps columns to a value or to a list of values (IN).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table, delete, insert, literal, select, update
+from sqlalchemy.exc import DBAPIError
+
+from app.models.types import UTCDateTime
+
+
+class StaleWrite(Exception):
+    """An `expect_one` update matched no row: someone else saved the instance first."""
+
+
+@dataclass
+class Operation:
+    kind: str  # "insert" | "insert_owners" | "delete" | "update"
+    table: Table
+    rows: list[dict] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
+    returning: bool = False  # insert: collect the new rows' ids into `ids`, in row order
+    expect_one: bool = False  # update: exactly one row must match, else StaleWrite
+    ids: list[int] = field(default_factory=list)
+
+
+class StepWrites:
+    """An ordered list of writes, flushed once at the end of a step."""
+
+    def __init__(self) -> None:
+        self.ops: list[Operation] = []
+
+    def insert(self, table: Table, rows: list[dict], *, returning: bool = False) -> Operation:
+        op = Operation("insert", table, rows=rows, returning=returning)
+        if rows:
+            self.ops.append(op)
+        return op
+
+    def insert_owners(self, table: Table, pairs: list[tuple[str, int]]) -> None:
+        """Owner rows of open tasks inserted in the same step, keyed by task guid (no ids needed)."""
+        if pairs:
+            self.ops.append(Operation("insert_owners", table,
+                                      rows=[{"task_guid": g, "user_id": u} for g, u in pairs]))
+
+    def delete(self, table: Table, **where: Any) -> None:
+        self.ops.append(Operation("delete", table, where=where))
+
+    def update(self, table: Table, values: dict[str, Any], *, expect_one: bool = False, **where: Any) -> None:
+        self.ops.append(Operation("update", table, values=values, where=where, expect_one=expect_one))
+
+    def flush(self, conn: Connection) -> None:
+        if not self.ops:
+            return
+        if conn.dialect.name == "postgresql":
+            _flush_pipeline(conn, self.ops)
+        else:
+            for op in self.ops:
+                _run_core(conn, op)
+        self.ops = []
+
+
+def _is_many(value: Any) -> bool:
+    return isinstance(value, (list, tuple, set, frozenset))
+
+
+# -- SQLAlchemy Core (SQLite, and any other database) ---------------------------------------------
+
+def _clauses(table: Table, where: dict[str, Any]) -> list:
+    return [table.c[k].in_(list(v)) if _is_many(v) else table.c[k] == v for k, v in where.items()]
+
+
+def _run_core(conn: Connection, op: Operation) -> None:
+    t = op.table
+    if op.kind == "insert":
+        if op.returning:
+            op.ids = list(conn.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True),
+                                       op.rows).scalars())
+        else:
+            conn.execute(insert(t), op.rows)
+    elif op.kind == "insert_owners":
+        from app.models import OpenTask
+
+        ot = OpenTask.__table__
+        for row in op.rows:
+            conn.execute(insert(t).from_select(
+                ["open_task_id", "user_id"],
+                select(ot.c.id, literal(row["user_id"])).where(ot.c.task_guid == row["task_guid"])))
+    elif op.kind == "delete":
+        conn.execute(delete(t).where(*_clauses(t, op.where)))
+    else:
+        result = conn.execute(update(t).where(*_clauses(t, op.where)).values(**op.values))
+        if op.expect_one and result.rowcount != 1:
+            raise StaleWrite()
+
+
+# -- PostgreSQL: one pipeline -----------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _adapters(table: Table) -> dict[str, Any]:
+    """Bind conversions the SQLAlchemy column types would apply: UTC-aware datetimes to naive UTC, JSON
+    values wrapped for JSONB (None stays JSON null, as SQLAlchemy's JSON type stores it)."""
+    from psycopg.types.json import Jsonb
+
+    adapters: dict[str, Any] = {}
+    for col in table.columns:
+        if isinstance(col.type, UTCDateTime):
+            adapters[col.name] = lambda v, _t=col.type: _t.process_bind_param(v, None)
+        elif isinstance(col.type, JSON):
+            adapters[col.name] = Jsonb
+    return adapters
+
+
+def _adapt(table: Table, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
+    adapters = _adapters(table)
+    out = []
+    for name in names:
+        value = row[name]
+        fn = adapters.get(name)
+        out.append(fn(value) if fn is not None else value)
+    return out
+
+
+def _where_sql(table: Table, where: dict[str, Any]) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for name, value in where.items():
+        if _is_many(value):
+            parts.append(f'"{name}" = ANY(%s)')
+            params.append([_adapt(table, (name,), {name: v})[0] for v in value])
+        else:
+            parts.append(f'"{name}" = %s')
+            params.append(_adapt(table, (name,), {name: value})[0])
+    return " AND ".join(parts), params
+
+
+def _columns(names) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _statements(op: Operation) -> list[tuple[str, list[list[Any]], bool]]:
+    """(sql, parameter rows, one statement per row?) for one operation."""
+    t = op.table
+    if op.kind == "insert":
+        names = tuple(op.rows[0])
+        sql = (f'INSERT INTO "{t.name}" ({_columns(names)}) VALUES ({", ".join(["%s"] * len(names))})'
+               + (' RETURNING "id"' if op.returning else ""))
+        return [(sql, [_adapt(t, names, row) for row in op.rows], op.returning)]
+    if op.kind == "insert_owners":
+        sql = (f'INSERT INTO "{t.name}" ("open_task_id", "user_id") '
+               'SELECT "id", %s FROM "open_task" WHERE "task_guid" = %s')
+        return [(sql, [[row["user_id"], row["task_guid"]] for row in op.rows], False)]
+    where, params = _where_sql(t, op.where)
+    if op.kind == "delete":
+        return [(f'DELETE FROM "{t.name}" WHERE {where}', [params], True)]
+    names = tuple(op.values)
+    sets = ", ".join(f'"{n}" = %s' for n in names)
+    return [(f'UPDATE "{t.name}" SET {sets} WHERE {where}', [_adapt(t, names, op.values) + params], True)]
+
+
+def _flush_pipeline(conn: Connection, ops: list[Operation]) -> None:
+    import psycopg
+
+    raw: psycopg.Connection = conn.connection.driver_connection
+    pending: list[tuple[Operation, psycopg.Cursor]] = []
+    sql = None
+    try:
+        with raw.pipeline():
+            for op in ops:
+                for sql, rows, one_by_one in _statements(op):
+                    if one_by_one:
+                        for params in rows:
+                            cur = raw.cursor()
+                            cur.execute(sql, params)
+                            pending.append((op, cur))
+                    else:
+                        raw.cursor().executemany(sql, rows)
+    except psycopg.Error as err:
+        raise DBAPIError.instance(sql, None, err, psycopg.Error) from err
+    for op, cur in pending:
+        if op.returning:
+            op.ids.append(cur.fetchone()[0])
+        elif op.expect_one and cur.rowcount != 1:
+            raise StaleWrite()
