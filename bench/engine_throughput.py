@@ -44,7 +44,8 @@ def parse_args(argv=None):
     p.add_argument("--rounds", type=int, default=3, help="timed rounds per measurement; the median is reported")
     p.add_argument("--warmup", type=int, default=30, help="untimed instances before each measurement")
     p.add_argument("--step-points", default="10,100,1000", help="steps already done when a step is timed")
-    p.add_argument("--step-samples", type=int, default=20, help="timed completions around each point")
+    p.add_argument("--step-samples", type=int, default=60,
+                   help="timed completions around each point (60 = one full compaction cycle of the loop)")
     p.add_argument("--skip-steps", action="store_true", help="skip the step-cost part")
     p.add_argument("--profile", type=int, default=0, metavar="N",
                    help="also cProfile N platform `simple` instances on PostgreSQL and print the hot spots")

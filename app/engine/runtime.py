@@ -202,8 +202,8 @@ def advance(instance_id: int | None, action: Action, actor_id: int | None = None
                     run_engine_steps(inst)
                 after = snapshot.take(inst.workflow)
                 inst.pruned = {t.id: t for t in compact(inst.workflow)}
-                persist(inst, before, after, events)
                 _cache_after_commit(inst, after)
+                persist(inst, before, after, events, final=True)
                 return result
         except Exception as err:
             if inst is not None and inst.cached and isinstance(err, (_Stale, EngineError, DBAPIError)):
@@ -233,18 +233,24 @@ def _cache_after_commit(inst: Loaded, after: snapshot.Snapshot) -> None:
     status = inst.new_status or inst.status
     if after.completed or status not in ("running", "suspended") or instance_cache.size() <= 0:
         return
-    if not round_trips(inst.workflow):
-        return
-    entry = instance_cache.Entry(inst.id, inst.new_definition or inst.definition, inst.version, status,
-                                 inst.business_key, inst.step_count + inst.steps, inst.college_id,
-                                 inst.employer_id, inst.workflow, tuple(after.human))
-    after_commit(lambda: instance_cache.put(entry))
+
+    def keep() -> None:  # inst.id and inst.version are final once the step has been written
+        if round_trips(inst.workflow):
+            instance_cache.put(instance_cache.Entry(
+                inst.id, inst.new_definition or inst.definition, inst.version, status, inst.business_key,
+                inst.step_count + inst.steps, inst.college_id, inst.employer_id, inst.workflow,
+                tuple(after.human)))
+
+    after_commit(keep)
 
 
 def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, events: HistoryBuffer,
-            new_instance: dict | None = None) -> None:
-    """Write one step. `new_instance` holds the columns of an instance being created (then INSERTed)."""
-    conn = db.session.connection()
+            new_instance: dict | None = None, final: bool = False) -> None:
+    """Write one step. `new_instance` holds the columns of an instance being created (then INSERTed).
+    `final`: nothing else follows in this unit of work, so if it is the outermost one and has nothing of its
+    own pending, the step's writes carry the COMMIT along (PostgreSQL: no extra round trip for it)."""
+    session = db.session()
+    conn = session.connection()
     now = utcnow()
     workflow = inst.workflow
     status = inst.new_status or inst.status
@@ -274,8 +280,10 @@ def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, e
     _sync_messages(writes, inst, before, after)
     _sync_jobs(writes, inst, before, after, events, now)
     writes.insert(HistoryEvent.__table__, events.rows)
+    commit = (final and session.info.get("uow_depth") == 1
+              and not (session.new or session.dirty or session.deleted))
     try:
-        writes.flush(conn)
+        writes.flush(conn, commit=commit)
     except StaleWrite:
         raise _Stale() from None
     if not new_instance:
@@ -465,8 +473,8 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
                        serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
                        employer_id=employer_id, created_at=now)
         after = snapshot.take(workflow)
-        persist(inst, snapshot.Snapshot(), after, events, new_instance=columns)
         _cache_after_commit(inst, after)
+        persist(inst, snapshot.Snapshot(), after, events, new_instance=columns, final=True)
     return inst.id
 
 

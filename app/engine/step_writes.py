@@ -2,9 +2,10 @@
 
 `persist()` describes what changed as a short list of plain operations (insert rows, delete by key, update
 by key). How they reach the database depends on the database:
-  - PostgreSQL: one psycopg pipeline, so a whole step (instance row, open tasks, timers, jobs, history)
-    costs one network round trip instead of one per statement; results (new ids, the version check) are
-    read after the pipeline has synced.
+  - PostgreSQL: one psycopg pipeline, so a whole step (instance row, open tasks, timers, jobs, history,
+    and the COMMIT when the step is the whole unit of work) costs one network round trip instead of one
+    per statement; new ids are read after the pipeline has synced, and the version check fails inside
+    the database so that nothing after it (least of all the COMMIT) goes through.
   - anything else (SQLite): SQLAlchemy Core statements one after the other; SQLite is in-process, so
     there is no round trip to save.
 The operations are few and simple on purpose: every column a row sets is named in the row (no Python-side
@@ -62,11 +63,11 @@ class StepWrites:
     def update(self, table: Table, values: dict[str, Any], *, expect_one: bool = False, **where: Any) -> None:
         self.ops.append(Operation("update", table, values=values, where=where, expect_one=expect_one))
 
-    def flush(self, conn: Connection) -> None:
-        if not self.ops:
-            return
+    def flush(self, conn: Connection, *, commit: bool = False) -> None:
+        """Send the writes. `commit=True` (PostgreSQL only) also commits, in the same round trip: for the
+        last writes of an outermost unit of work, whose own commit then finds nothing left to do."""
         if conn.dialect.name == "postgresql":
-            _flush_pipeline(conn, self.ops)
+            _flush_pipeline(conn, self.ops, commit)
         else:
             for op in self.ops:
                 _run_core(conn, op)
@@ -151,7 +152,7 @@ def _columns(names) -> str:
 
 
 def _statements(op: Operation) -> list[tuple[str, list[list[Any]], bool]]:
-    """(sql, parameter rows, one statement per row?) for one operation."""
+    """(sql, parameter rows, one statement per row with its result kept?) for one operation."""
     t = op.table
     if op.kind == "insert":
         names = tuple(op.rows[0])
@@ -164,13 +165,21 @@ def _statements(op: Operation) -> list[tuple[str, list[list[Any]], bool]]:
         return [(sql, [[row["user_id"], row["task_guid"]] for row in op.rows], False)]
     where, params = _where_sql(t, op.where)
     if op.kind == "delete":
-        return [(f'DELETE FROM "{t.name}" WHERE {where}', [params], True)]
+        return [(f'DELETE FROM "{t.name}" WHERE {where}', [params], False)]
     names = tuple(op.values)
     sets = ", ".join(f'"{n}" = %s' for n in names)
-    return [(f'UPDATE "{t.name}" SET {sets} WHERE {where}', [_adapt(t, names, op.values) + params], True)]
+    sql = f'UPDATE "{t.name}" SET {sets} WHERE {where}'
+    if op.expect_one:
+        # Fail the statement itself when the row has moved on: the error aborts the transaction, so the
+        # rest of the pipeline (COMMIT included) cannot go through after a lost race.
+        sql = f"WITH u AS ({sql} RETURNING 1) SELECT 1 / (SELECT count(*) FROM u)"
+    return [(sql, [_adapt(t, names, op.values) + params], False)]
 
 
-def _flush_pipeline(conn: Connection, ops: list[Operation]) -> None:
+_STALE_SQLSTATE = "22012"  # division_by_zero, raised only by the expect_one form of UPDATE above
+
+
+def _flush_pipeline(conn: Connection, ops: list[Operation], commit: bool) -> None:
     import psycopg
 
     raw: psycopg.Connection = conn.connection.driver_connection
@@ -187,10 +196,12 @@ def _flush_pipeline(conn: Connection, ops: list[Operation]) -> None:
                             pending.append((op, cur))
                     else:
                         raw.cursor().executemany(sql, rows)
+            if commit:
+                sql = "COMMIT"
+                raw.commit()
     except psycopg.Error as err:
+        if err.sqlstate == _STALE_SQLSTATE:
+            raise StaleWrite() from None
         raise DBAPIError.instance(sql, None, err, psycopg.Error) from err
     for op, cur in pending:
-        if op.returning:
-            op.ids.append(cur.fetchone()[0])
-        elif op.expect_one and cur.rowcount != 1:
-            raise StaleWrite()
+        op.ids.append(cur.fetchone()[0])

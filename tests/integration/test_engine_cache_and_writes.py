@@ -88,7 +88,8 @@ def test_write_plan_rows_ids_and_types(ctx, unique):
     assert db.session.execute(select(OpenTask.name).where(OpenTask.id == task_id)).scalar_one() == "renamed"
 
 
-def test_write_plan_version_check_and_errors_roll_back(ctx, unique):
+@pytest.mark.parametrize("commit", [False, True], ids=["uow-commits", "commit-in-pipeline"])
+def test_write_plan_version_check_and_errors_roll_back(ctx, unique, commit):
     instance_id = engine.start_instance(deploy_one(b.simple(f"p_{unique}")), {"amount": 1})
     guid = open_tasks(instance_id)[0].task_guid
     before = len(events(instance_id))
@@ -98,7 +99,11 @@ def test_write_plan_version_check_and_errors_roll_back(ctx, unique):
             writes = StepWrites()
             writes.update(PI, {"status": "suspended", "version": 99}, expect_one=True, id=instance_id, version=42)
             writes.delete(OT, task_guid=[guid])
-            writes.flush(session.connection())
+            writes.insert(HistoryEvent.__table__, [dict(
+                instance_id=instance_id, process_key="k", business_key=None, event_type="task_ready",
+                at=datetime.now(timezone.utc), actor_id=None, lane=None, task_spec_id=None, task_name=None,
+                task_guid=None, data=None)])
+            writes.flush(session.connection(), commit=commit)
     # a duplicate key fails the whole step, raised as SQLAlchemy's IntegrityError on both databases
     with pytest.raises(IntegrityError):
         with unit_of_work() as session:
@@ -111,7 +116,7 @@ def test_write_plan_version_check_and_errors_roll_back(ctx, unique):
             writes.insert(OT, [dict(instance_id=instance_id, task_guid=guid, spec_id="x", name="x", lane=None,
                                     process_key="k", process_name="k", addressed=False,
                                     created_at=datetime.now(timezone.utc))])
-            writes.flush(session.connection())
+            writes.flush(session.connection(), commit=commit)
     db.session.rollback()
     row = db.session.execute(select(PI.c.status, PI.c.version).where(PI.c.id == instance_id)).one()
     assert tuple(row) == ("running", 1)
