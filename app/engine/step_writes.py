@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, delete, insert, literal, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
 
 from app.models.types import UTCDateTime
@@ -80,19 +80,31 @@ def _is_many(value: Any) -> bool:
 
 # -- SQLAlchemy Core (SQLite, and any other database) ---------------------------------------------
 
-def _clauses(table: Table, where: dict[str, Any]) -> list:
-    return [table.c[k].in_(list(v)) if _is_many(v) else table.c[k] == v for k, v in where.items()]
+@lru_cache(maxsize=512)
+def _core_statement(kind: str, table: Table, where: tuple[tuple[str, bool], ...], values: tuple[str, ...] = (),
+                    returning: bool = False):
+    """Statements built once per shape (kind, table, where columns, updated columns): SQLAlchemy then
+    skips rebuilding and re-keying them on every step. Bound names are w_<column> and v_<column>."""
+    if kind == "insert":
+        stmt = insert(table)
+        return stmt.returning(table.c.id, sort_by_parameter_order=True) if returning else stmt
+    clauses = [table.c[k].in_(bindparam(f"w_{k}", expanding=True)) if many else table.c[k] == bindparam(f"w_{k}")
+               for k, many in where]
+    if kind == "delete":
+        return delete(table).where(*clauses)
+    return update(table).where(*clauses).values({k: bindparam(f"v_{k}") for k in values})
 
 
 def _run_core(conn: Connection, op: Operation) -> None:
     t = op.table
     if op.kind == "insert":
+        stmt = _core_statement("insert", t, (), returning=op.returning)
         if op.returning:
-            op.ids = list(conn.execute(insert(t).returning(t.c.id, sort_by_parameter_order=True),
-                                       op.rows).scalars())
+            op.ids = list(conn.execute(stmt, op.rows).scalars())
         else:
-            conn.execute(insert(t), op.rows)
-    elif op.kind == "insert_owners":
+            conn.execute(stmt, op.rows)
+        return
+    if op.kind == "insert_owners":
         from app.models import OpenTask
 
         ot = OpenTask.__table__
@@ -100,12 +112,14 @@ def _run_core(conn: Connection, op: Operation) -> None:
             conn.execute(insert(t).from_select(
                 ["open_task_id", "user_id"],
                 select(ot.c.id, literal(row["user_id"])).where(ot.c.task_guid == row["task_guid"])))
-    elif op.kind == "delete":
-        conn.execute(delete(t).where(*_clauses(t, op.where)))
-    else:
-        result = conn.execute(update(t).where(*_clauses(t, op.where)).values(**op.values))
-        if op.expect_one and result.rowcount != 1:
-            raise StaleWrite()
+        return
+    where = tuple((k, _is_many(v)) for k, v in op.where.items())
+    params = {f"w_{k}": (list(v) if many else v) for (k, many), v in zip(where, op.where.values())}
+    stmt = _core_statement(op.kind, t, where, tuple(op.values))
+    params.update({f"v_{k}": v for k, v in op.values.items()})
+    result = conn.execute(stmt, params)
+    if op.expect_one and result.rowcount != 1:
+        raise StaleWrite()
 
 
 # -- PostgreSQL: one pipeline -----------------------------------------------------------------------
@@ -151,21 +165,31 @@ def _columns(names) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
-def _statements(op: Operation) -> list[tuple[str, list[list[Any]], bool]]:
-    """(sql, parameter rows, one statement per row with its result kept?) for one operation."""
+_ROWS_PER_INSERT = 500  # keeps a multi-row INSERT well under PostgreSQL's 65,535 parameters
+
+
+def _statements(op: Operation) -> list[tuple[str, list[Any], bool]]:
+    """The statements of one operation: (sql, parameters, keep the result for `op.ids`?)."""
     t = op.table
     if op.kind == "insert":
         names = tuple(op.rows[0])
-        sql = (f'INSERT INTO "{t.name}" ({_columns(names)}) VALUES ({", ".join(["%s"] * len(names))})'
-               + (' RETURNING "id"' if op.returning else ""))
-        return [(sql, [_adapt(t, names, row) for row in op.rows], op.returning)]
+        head = f'INSERT INTO "{t.name}" ({_columns(names)}) VALUES '
+        one = f'({", ".join(["%s"] * len(names))})'
+        if op.returning:  # one row per statement: the ids come back in row order
+            return [(head + one + ' RETURNING "id"', _adapt(t, names, row), True) for row in op.rows]
+        out = []
+        for i in range(0, len(op.rows), _ROWS_PER_INSERT):
+            chunk = op.rows[i:i + _ROWS_PER_INSERT]
+            out.append((head + ", ".join([one] * len(chunk)),
+                        [v for row in chunk for v in _adapt(t, names, row)], False))
+        return out
     if op.kind == "insert_owners":
         sql = (f'INSERT INTO "{t.name}" ("open_task_id", "user_id") '
                'SELECT "id", %s FROM "open_task" WHERE "task_guid" = %s')
-        return [(sql, [[row["user_id"], row["task_guid"]] for row in op.rows], False)]
+        return [(sql, [row["user_id"], row["task_guid"]], False) for row in op.rows]
     where, params = _where_sql(t, op.where)
     if op.kind == "delete":
-        return [(f'DELETE FROM "{t.name}" WHERE {where}', [params], False)]
+        return [(f'DELETE FROM "{t.name}" WHERE {where}', params, False)]
     names = tuple(op.values)
     sets = ", ".join(f'"{n}" = %s' for n in names)
     sql = f'UPDATE "{t.name}" SET {sets} WHERE {where}'
@@ -173,7 +197,7 @@ def _statements(op: Operation) -> list[tuple[str, list[list[Any]], bool]]:
         # Fail the statement itself when the row has moved on: the error aborts the transaction, so the
         # rest of the pipeline (COMMIT included) cannot go through after a lost race.
         sql = f"WITH u AS ({sql} RETURNING 1) SELECT 1 / (SELECT count(*) FROM u)"
-    return [(sql, [_adapt(t, names, op.values) + params], False)]
+    return [(sql, _adapt(t, names, op.values) + params, False)]
 
 
 _STALE_SQLSTATE = "22012"  # division_by_zero, raised only by the expect_one form of UPDATE above
@@ -187,15 +211,13 @@ def _flush_pipeline(conn: Connection, ops: list[Operation], commit: bool) -> Non
     sql = None
     try:
         with raw.pipeline():
+            shared = raw.cursor()
             for op in ops:
-                for sql, rows, one_by_one in _statements(op):
-                    if one_by_one:
-                        for params in rows:
-                            cur = raw.cursor()
-                            cur.execute(sql, params)
-                            pending.append((op, cur))
-                    else:
-                        raw.cursor().executemany(sql, rows)
+                for sql, params, keep in _statements(op):
+                    cur = raw.cursor() if keep else shared
+                    cur.execute(sql, params)
+                    if keep:
+                        pending.append((op, cur))
             if commit:
                 sql = "COMMIT"
                 raw.commit()
