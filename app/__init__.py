@@ -31,6 +31,11 @@ def create_app(config_class: type | str | None = None) -> Flask:
 
     register_blueprints(app)
     register_cli(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies > 0:  # behind nginx & co: the client address is in X-Forwarded-For, not the socket
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

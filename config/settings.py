@@ -56,6 +56,9 @@ class Config:
     JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
     JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))
     ENGINE_RETRIES = 10
+    # Reverse proxies in front of the web process (nginx: 1). Their X-Forwarded-For / -Proto / -Host are
+    # trusted for that many hops, so rate limits and the evidence log see the real client address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     # Workflows kept in memory per process after a step, so the next step of the same instance skips
     # reading and restoring it (app/engine/instance_cache.py); 0 turns the cache off. A restored workflow
     # takes about 4x its JSON state in memory (~130 KB for a 33 KB state).

@@ -20,15 +20,17 @@ from app.services import agreement_documents, agreements, employers
 from integrations.notifications import Message, notifier
 
 
-def task_actor(instance_id: int, spec_id: str | None) -> int | None:
-    """Who completed the latest run of user task `spec_id` in this instance (None: nobody / a timer)."""
+def task_actor(instance_id: int, spec_id: str | None) -> tuple[int | None, str | None]:
+    """Who completed the latest run of user task `spec_id` in this instance, and from which client address
+    ((None, None): nobody, e.g. a timer)."""
     if not spec_id:
-        return None
-    return db.session.execute(
-        select(HistoryEvent.actor_id).where(HistoryEvent.instance_id == instance_id,
-                                            HistoryEvent.task_spec_id == spec_id,
-                                            HistoryEvent.event_type == "task_completed")
-        .order_by(HistoryEvent.id.desc()).limit(1)).scalar()
+        return None, None
+    row = db.session.execute(
+        select(HistoryEvent.actor_id, HistoryEvent.remote_addr)
+        .where(HistoryEvent.instance_id == instance_id, HistoryEvent.task_spec_id == spec_id,
+               HistoryEvent.event_type == "task_completed")
+        .order_by(HistoryEvent.id.desc()).limit(1)).one_or_none()
+    return (row.actor_id, row.remote_addr) if row is not None else (None, None)
 
 
 def app_notifier():
@@ -40,29 +42,30 @@ def app_notifier():
 
 @operation("agreement.respond")
 def respond(params: dict, ctx: JobContext) -> dict:
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
     return agreements.respond(params["agreement_id"], params["decision"], params.get("reason") or "",
-                              params.get("contact") or {}, task_actor(ctx.instance_id, params.get("task")),
-                              ctx.idempotency_key)
+                              params.get("contact") or {}, actor, ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.review")
 def review(params: dict, ctx: JobContext) -> dict:
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
     return agreements.review(params["agreement_id"], params["stage"], params["decision"], params.get("comment"),
-                             params.get("return_to") or None, task_actor(ctx.instance_id, params.get("task")),
-                             ctx.idempotency_key)
+                             params.get("return_to") or None, actor, ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.update_terms")
 def update_terms(params: dict, ctx: JobContext) -> dict:
-    return agreements.update_terms(params["agreement_id"], params["part"], params.get("values") or {},
-                                   task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
+    return agreements.update_terms(params["agreement_id"], params["part"], params.get("values") or {}, actor,
+                                   ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.set_status")
 def set_status(params: dict, ctx: JobContext) -> dict:
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
     return agreements.set_status(params["agreement_id"], params["status"], params.get("act") or None,
-                                 params.get("reason") or None, task_actor(ctx.instance_id, params.get("task")),
-                                 ctx.idempotency_key)
+                                 params.get("reason") or None, actor, ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.assign_number")
@@ -88,26 +91,29 @@ def render(params: dict, ctx: JobContext) -> dict:
 def sign(params: dict, ctx: JobContext) -> dict:
     """The party's PAdES signature (the confirming user is recorded as the actor of the `signed` act)."""
     agreement_id = params["agreement_id"]
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
     return _still_signing(agreement_id) or agreement_documents.sign(
-        agreement_id, params["party"], task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+        agreement_id, params["party"], actor, ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.rescission_consent")
 def rescission_consent(params: dict, ctx: JobContext) -> dict:
-    return agreements.rescission_consent(params["agreement_id"], params["decision"], params.get("comment"),
-                                         task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
+    return agreements.rescission_consent(params["agreement_id"], params["decision"], params.get("comment"), actor,
+                                         ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("agreement.rescind")
 def rescind(params: dict, ctx: JobContext) -> dict:
-    return agreements.rescind(params["agreement_id"], params["decision"], params.get("comment"),
-                              task_actor(ctx.instance_id, params.get("task")), ctx.idempotency_key)
+    actor, addr = task_actor(ctx.instance_id, params.get("task"))
+    return agreements.rescind(params["agreement_id"], params["decision"], params.get("comment"), actor,
+                              ctx.idempotency_key, remote_addr=addr)
 
 
 @operation("employer.review")
 def employer_review(params: dict, ctx: JobContext) -> dict:
-    return employers.review(params["employer_id"], params["decision"], params.get("comment"),
-                            task_actor(ctx.instance_id, params.get("task")))
+    actor, _addr = task_actor(ctx.instance_id, params.get("task"))
+    return employers.review(params["employer_id"], params["decision"], params.get("comment"), actor)
 
 
 def _candidates(task: OpenTask) -> list[int]:

@@ -22,20 +22,23 @@ class HistoryBuffer:
     business_key: str | None
     actor_id: int | None
     reportable: tuple[str, ...] = ()
+    remote_addr: str | None = None  # the acting user's client address, kept on that user's events
     rows: list[dict] = field(default_factory=list)
 
     def add(self, event_type: str, task=None, data: dict | None = None, at: datetime | None = None,
             actor_id: int | None = None, **task_fields) -> None:
         assert event_type in EVENT_TYPES, event_type
+        actor = actor_id if actor_id is not None else self.actor_id
         row = {
             "instance_id": self.instance_id,
             "process_key": self.process_key,
             "business_key": self.business_key,
             "event_type": event_type,
             "at": at or utcnow(),
-            "actor_id": actor_id if actor_id is not None else self.actor_id,
+            "actor_id": actor,
             "lane": None, "task_spec_id": None, "task_name": None, "task_guid": None,
             "data": data,
+            "remote_addr": self.remote_addr if actor is not None and actor == self.actor_id else None,
         }
         if task is not None:
             spec = task.task_spec

@@ -175,7 +175,7 @@ Action = Callable[[Loaded, HistoryBuffer], Any]
 
 def advance(instance_id: int | None, action: Action, actor_id: int | None = None, *, internal: bool = False,
             expected_version: int | None = None, statuses: tuple[str, ...] = ("running",),
-            task_guid: str | None = None) -> Any:
+            task_guid: str | None = None, remote_addr: str | None = None) -> Any:
     """Load the instance (by id, or by one of its open tasks), run `action`, run engine steps and save it
     all in one transaction."""
     retries = current_app.config.get("ENGINE_RETRIES", 10)
@@ -195,7 +195,7 @@ def advance(instance_id: int | None, action: Action, actor_id: int | None = None
                     raise _Stale() if inst.cached else InvalidState(
                         f"process instance {instance_id} is {inst.status}")
                 events = HistoryBuffer(instance_id, inst.definition.process_key, inst.business_key, actor_id,
-                                       inst.definition.reportable)
+                                       inst.definition.reportable, _address(remote_addr))
                 before = snapshot.take(inst.workflow)
                 result = action(inst, events)
                 if (inst.new_status or inst.status) == "running":
@@ -218,6 +218,10 @@ def advance(instance_id: int | None, action: Action, actor_id: int | None = None
                 open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
             raise
     raise Conflict(f"process instance {instance_id} is too busy; try again")
+
+
+def _address(remote_addr: str | None) -> str | None:
+    return remote_addr[:64] if remote_addr else None
 
 
 def _from_cache(instance_id: int | None, task_guid: str | None) -> Loaded | None:
@@ -449,7 +453,7 @@ def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | 
 def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
                    business_key: str | None = None, started_by: int | None = None,
                    start_message: tuple[str, dict] | None = None, college_id: int | None = None,
-                   employer_id: int | None = None) -> int:
+                   employer_id: int | None = None, remote_addr: str | None = None) -> int:
     """Start an instance; `college_id` / `employer_id` scope who else may see it (counselors, employers)."""
     from SpiffWorkflow.bpmn import BpmnWorkflow
 
@@ -461,7 +465,8 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
     with unit_of_work():
         now = utcnow()
         inst = Loaded(None, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
-        events = HistoryBuffer(None, info.process_key, business_key, started_by, info.reportable)
+        events = HistoryBuffer(None, info.process_key, business_key, started_by, info.reportable,
+                               _address(remote_addr))
         events.add("instance_started", data=events.reportable_data(data or {}))
         run_engine_steps(inst)
         if start_message is not None:
@@ -479,8 +484,9 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
 
 
 def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
-                  expected_version: int | None = None) -> None:
-    """Complete a READY human task with the submitted data (already validated against its form)."""
+                  expected_version: int | None = None, remote_addr: str | None = None) -> None:
+    """Complete a READY human task with the submitted data (already validated against its form).
+    `remote_addr`: the user's client address, kept on the step's history events (and so in evidence)."""
     def action(inst: Loaded, events: HistoryBuffer):
         task = snapshot.find_task(inst.workflow, task_guid)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
@@ -492,7 +498,8 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
         events.add("task_completed", task, data=events.reportable_data(task.data))
 
     try:
-        advance(None, action, actor_id, expected_version=expected_version, task_guid=task_guid)
+        advance(None, action, actor_id, expected_version=expected_version, task_guid=task_guid,
+                remote_addr=remote_addr)
     except InvalidState:
         still_open = db.session.execute(select(OT.c.id).where(OT.c.task_guid == task_guid)).scalar()
         if still_open is None:  # the instance ended while the user was looking at the task
@@ -511,7 +518,7 @@ def _task_row(task_guid: str):
 
 
 def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: str,
-            expect_assignee: tuple[bool, int | None]) -> None:
+            expect_assignee: tuple[bool, int | None], remote_addr: str | None) -> None:
     with unit_of_work() as session:
         row = _task_row(task_guid)
         check, expected = expect_assignee
@@ -525,30 +532,31 @@ def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: st
             instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
             event_type=event, at=utcnow(), actor_id=actor_id, lane=row.lane, task_spec_id=row.spec_id,
             task_name=row.name, task_guid=task_guid,
-            data={"assignee_id": user_id, "previous_assignee_id": row.assignee_id}))
+            data={"assignee_id": user_id, "previous_assignee_id": row.assignee_id},
+            remote_addr=_address(remote_addr)))
 
 
-def claim_task(task_guid: str, user_id: int) -> None:
-    _assign(task_guid, user_id, user_id, "task_claimed", (True, None))
+def claim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:
+    _assign(task_guid, user_id, user_id, "task_claimed", (True, None), remote_addr)
 
 
-def unclaim_task(task_guid: str, user_id: int) -> None:
-    _assign(task_guid, None, user_id, "task_unclaimed", (True, user_id))
+def unclaim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:
+    _assign(task_guid, None, user_id, "task_unclaimed", (True, user_id), remote_addr)
 
 
-def reassign_task(task_guid: str, new_user_id: int | None, actor_id: int) -> None:
-    _assign(task_guid, new_user_id, actor_id, "task_reassigned", (False, None))
+def reassign_task(task_guid: str, new_user_id: int | None, actor_id: int, remote_addr: str | None = None) -> None:
+    _assign(task_guid, new_user_id, actor_id, "task_reassigned", (False, None), remote_addr)
 
 
-def suspend(instance_id: int, actor_id: int | None = None) -> None:
+def suspend(instance_id: int, actor_id: int | None = None, remote_addr: str | None = None) -> None:
     def action(inst, events):
         inst.new_status = "suspended"
         events.add("instance_suspended")
 
-    advance(instance_id, action, actor_id, statuses=("running",))
+    advance(instance_id, action, actor_id, statuses=("running",), remote_addr=remote_addr)
 
 
-def resume(instance_id: int, actor_id: int | None = None) -> None:
+def resume(instance_id: int, actor_id: int | None = None, remote_addr: str | None = None) -> None:
     from app.engine.jobs import apply_deferred_results
 
     def action(inst, events):
@@ -556,16 +564,17 @@ def resume(instance_id: int, actor_id: int | None = None) -> None:
         events.add("instance_resumed")
         apply_deferred_results(inst, events)
 
-    advance(instance_id, action, actor_id, statuses=("suspended",))
+    advance(instance_id, action, actor_id, statuses=("suspended",), remote_addr=remote_addr)
 
 
-def terminate(instance_id: int, actor_id: int | None = None, reason: str | None = None) -> None:
+def terminate(instance_id: int, actor_id: int | None = None, reason: str | None = None,
+              remote_addr: str | None = None) -> None:
     def action(inst, events):
         inst.workflow.cancel()
         inst.new_status = "terminated"
         events.add("instance_terminated", data={"reason": reason} if reason else None)
 
-    advance(instance_id, action, actor_id, statuses=("running", "suspended"))
+    advance(instance_id, action, actor_id, statuses=("running", "suspended"), remote_addr=remote_addr)
 
 
 @dataclass

@@ -185,6 +185,7 @@ class HistoryEvent(db.Model):
     task_name: Mapped[str | None] = mapped_column(String(255))
     task_guid: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict | None] = mapped_column(Json)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))  # client address of a user's action
 
 
 class TaskDraft(db.Model):

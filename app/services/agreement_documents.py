@@ -234,7 +234,8 @@ def credential_for(party: Party, agreement_id: int) -> pki.Credential:
                                         unit=settings.university_office)
 
 
-def sign(agreement_id: int, party: Party | str, actor_id: int | None, job_key: str | None = None) -> dict:
+def sign(agreement_id: int, party: Party | str, actor_id: int | None, job_key: str | None = None,
+         remote_addr: str | None = None) -> dict:
     """The next version, signed by `party` (in SIGNING_ORDER), with its `signed` evidence entry."""
     from documents.sign import sign_field
 
@@ -260,7 +261,7 @@ def sign(agreement_id: int, party: Party | str, actor_id: int | None, job_key: s
     signer = credential.certificate.subject.rfc4514_string()
 
     def record(info: dict) -> None:
-        evidence.append(agreement_id, "signed", actor_id, None,
+        evidence.append(agreement_id, "signed", actor_id, remote_addr,
                         {"party": party.value, "signer": signer, "version": info["version"],
                          "previous_sha256": source_info["sha256"]},
                         info["sha256"], job_key=job_key)

@@ -393,7 +393,8 @@ def _ended(agreement: Agreement, allowed: tuple[str, ...]) -> dict | None:
 
 
 def respond(agreement_id: int, decision: str, reason: str, contact: dict | None, actor_id: int | None,
-            job_key: str | None = None) -> dict:
+            job_key: str | None = None,
+            remote_addr: str | None = None) -> dict:
     """The student's answer. Accepting is refused (recorded as declined) while the student has another
     agreement in progress or in force."""
     with unit_of_work():
@@ -404,22 +405,23 @@ def respond(agreement_id: int, decision: str, reason: str, contact: dict | None,
             if student_is_busy(agreement.student_id, agreement_id):
                 reason = "已有生效或正在签署的三方协议，不能接受新的邀请"
                 _move(agreement, "declined", reason)
-                chain.append(agreement_id, "declined", actor_id, None, {"reason": reason, "automatic": True},
+                chain.append(agreement_id, "declined", actor_id, remote_addr, {"reason": reason, "automatic": True},
                              job_key=job_key)
                 return {"status": "declined", "reason": reason}
             contact = {k: str(v) for k, v in (contact or {}).items() if k in ("phone", "email") and v}
             agreement.terms = {**(agreement.terms or {}), "graduate": contact}
             _move(agreement, "accepted")
-            chain.append(agreement_id, "accepted", actor_id, None, {"contact": contact}, job_key=job_key)
+            chain.append(agreement_id, "accepted", actor_id, remote_addr, {"contact": contact}, job_key=job_key)
             return {"status": "accepted", "reason": ""}
         reason = (reason or "").strip() or "学生拒绝了签约邀请"
         _move(agreement, "declined", reason)
-        chain.append(agreement_id, "declined", actor_id, None, {"reason": reason}, job_key=job_key)
+        chain.append(agreement_id, "declined", actor_id, remote_addr, {"reason": reason}, job_key=job_key)
         return {"status": "declined", "reason": reason}
 
 
 def review(agreement_id: int, stage: str, decision: str, comment: str | None, return_to: str | None,
-           actor_id: int | None, job_key: str | None = None) -> dict:
+           actor_id: int | None, job_key: str | None = None,
+           remote_addr: str | None = None) -> dict:
     """Counselor (stage "counselor") or career office ("office"): approve, or return for correction."""
     with unit_of_work():
         agreement = _lock(agreement_id)
@@ -427,18 +429,19 @@ def review(agreement_id: int, stage: str, decision: str, comment: str | None, re
             return ended
         if decision == "return":
             _move(agreement, "accepted")
-            chain.append(agreement_id, "returned", actor_id, None,
+            chain.append(agreement_id, "returned", actor_id, remote_addr,
                          {"stage": stage, "return_to": return_to, "reason": comment or ""}, job_key=job_key)
         else:
             if stage == "counselor":
                 _move(agreement, "in_review")
-            chain.append(agreement_id, "reviewed", actor_id, None,
+            chain.append(agreement_id, "reviewed", actor_id, remote_addr,
                          {"stage": stage, "decision": decision, "comment": comment or ""}, job_key=job_key)
         return {"status": agreement.status, "decision": decision}
 
 
 def update_terms(agreement_id: int, part: str, values: dict, actor_id: int | None,
-                 job_key: str | None = None) -> dict:
+                 job_key: str | None = None,
+                 remote_addr: str | None = None) -> dict:
     """A correction after a return: the graduate's contact (part "graduate") or the job terms ("terms")."""
     values = dict(values or {})
     with unit_of_work():
@@ -461,12 +464,13 @@ def update_terms(agreement_id: int, part: str, values: dict, actor_id: int | Non
             raise AgreementError(f"unknown part {part!r}")
         changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
         agreement.terms = terms
-        chain.append(agreement_id, "filled", actor_id, None, {"part": part, "changes": changes}, job_key=job_key)
+        chain.append(agreement_id, "filled", actor_id, remote_addr, {"part": part, "changes": changes}, job_key=job_key)
         return {"changed": sorted(changes)}
 
 
 def set_status(agreement_id: int, status: str, act: str | None, reason: str | None, actor_id: int | None,
-               job_key: str | None = None) -> dict:
+               job_key: str | None = None,
+               remote_addr: str | None = None) -> dict:
     """A status change decided by the process (expired, in_force, ...), with its evidence entry."""
     with unit_of_work() as session:
         agreement = _lock(agreement_id)
@@ -481,7 +485,7 @@ def set_status(agreement_id: int, status: str, act: str | None, reason: str | No
             details = {"reason": reason} if reason else {}
             if status == "in_force":
                 details["number"] = agreement.number
-            chain.append(agreement_id, act, actor_id, None, details, job_key=job_key)
+            chain.append(agreement_id, act, actor_id, remote_addr, details, job_key=job_key)
         return {"status": agreement.status}
 
 
@@ -521,31 +525,33 @@ def assign_number(agreement_id: int, job_key: str | None = None) -> str:
 
 
 def rescission_consent(agreement_id: int, decision: str, comment: str | None, actor_id: int | None,
-                       job_key: str | None = None) -> dict:
+                       job_key: str | None = None,
+                       remote_addr: str | None = None) -> dict:
     """The other party's answer to a rescission request."""
     with unit_of_work():
         _lock(agreement_id)
         if decision == "agree":
-            chain.append(agreement_id, "rescission_agreed", actor_id, None, {"comment": comment or ""},
+            chain.append(agreement_id, "rescission_agreed", actor_id, remote_addr, {"comment": comment or ""},
                          job_key=job_key)
         else:
-            chain.append(agreement_id, "reviewed", actor_id, None,
+            chain.append(agreement_id, "reviewed", actor_id, remote_addr,
                          {"stage": "rescission_consent", "decision": decision, "comment": comment or ""},
                          job_key=job_key)
         return {"decision": decision}
 
 
 def rescind(agreement_id: int, decision: str, comment: str | None, actor_id: int | None,
-            job_key: str | None = None) -> dict:
+            job_key: str | None = None,
+            remote_addr: str | None = None) -> dict:
     """The school's decision on a rescission: approve voids the agreement (its number stays in history)."""
     with unit_of_work():
         agreement = _lock(agreement_id)
         if decision == "approve":
             _move(agreement, "rescinded", comment or "协议已解除")
-            chain.append(agreement_id, "rescinded", actor_id, None,
+            chain.append(agreement_id, "rescinded", actor_id, remote_addr,
                          {"comment": comment or "", "number": agreement.number}, job_key=job_key)
         else:
-            chain.append(agreement_id, "reviewed", actor_id, None,
+            chain.append(agreement_id, "reviewed", actor_id, remote_addr,
                          {"stage": "rescission_approval", "decision": decision, "comment": comment or ""},
                          job_key=job_key)
         return {"status": agreement.status, "decision": decision}

@@ -29,7 +29,8 @@ def starter_data(user: User, student: Student | None) -> dict:
     return data
 
 
-def start_process(principal: Principal, process_key: str) -> tuple[int, str | None]:
+def start_process(principal: Principal, process_key: str, remote_addr: str | None = None
+                  ) -> tuple[int, str | None]:
     """Start the latest version for the signed-in user; returns the instance and, if any, its first task for
     the starter (the starter's lane is addressed to the starter alone)."""
     definition = next((d for d in startable(principal) if d.process_key == process_key), None)
@@ -43,7 +44,7 @@ def start_process(principal: Principal, process_key: str) -> tuple[int, str | No
     with unit_of_work():
         instance_id = engine.start_instance(
             definition, data, started_by=principal.id, college_id=student.college_id if student else None,
-            employer_id=user.employer_id)
+            employer_id=user.employer_id, remote_addr=remote_addr)
     task_guid = db.session.execute(
         select(OpenTask.task_guid).join(OpenTaskOwner, OpenTaskOwner.open_task_id == OpenTask.id)
         .where(OpenTask.instance_id == instance_id, OpenTaskOwner.user_id == principal.id).limit(1)).scalar()

@@ -56,7 +56,7 @@ def start_values(task: OpenTask, form: fs.Form, user_id: int) -> dict:
     return fs.initial_values(form, data)
 
 
-def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files) -> Outcome:
+def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files, remote_addr: str | None = None) -> Outcome:
     existing = engine.task_data(task.task_guid)
     action = fs.row_action(formdata)
     if action is not None:
@@ -80,7 +80,8 @@ def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files) -> Outc
             return Outcome("saved")
         with unit_of_work() as session:
             session.execute(delete(TaskDraft).where(TaskDraft.task_guid == task.task_guid))
-            engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id)
+            engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id,
+                                 remote_addr=remote_addr)
         return Outcome("completed")
     except engine.Conflict as err:
         _remove(stored)

@@ -53,7 +53,7 @@ def manage(instance_id: int, action: str):
         abort(404)
     operation = {"suspend": engine.suspend, "resume": engine.resume, "terminate": engine.terminate}[action]
     try:
-        operation(instance_id, principal().id)
+        operation(instance_id, principal().id, remote_addr=request.remote_addr)
         flash(_("Done."), "success")
     except EngineError as err:
         flash(str(err), "error")

@@ -1,7 +1,7 @@
 """Starting processes, and the requests I started."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.engine import EngineError
@@ -21,7 +21,7 @@ def start_page():
 @permission_required("process.start")
 def start(process_key: str):
     try:
-        instance_id, task_guid = processes.start_process(principal(), process_key)
+        instance_id, task_guid = processes.start_process(principal(), process_key, request.remote_addr)
     except processes.NotStartable:
         abort(404)
     except EngineError as err:

@@ -43,7 +43,7 @@ def submit(task_guid: str):
     if not can_work_task(principal(), facts):
         abort(403)
     form = task_forms.form_for(task)
-    outcome = task_forms.submit(task, form, principal().id, request.form, request.files)
+    outcome = task_forms.submit(task, form, principal().id, request.form, request.files, request.remote_addr)
     if outcome.status == "completed":
         flash(_("Submitted."), "success")
         return redirect(url_for("inbox.index"))
@@ -63,7 +63,7 @@ def claim(task_guid: str):
     if not can_claim_task(principal(), facts):
         abort(403)
     try:
-        engine.claim_task(task_guid, principal().id)
+        engine.claim_task(task_guid, principal().id, request.remote_addr)
         flash(_("The task is yours now."), "success")
     except engine.EngineError as err:
         flash(str(err), "error")
@@ -77,7 +77,7 @@ def unclaim(task_guid: str):
     if facts.assignee_id != principal().id:
         abort(403)
     try:
-        engine.unclaim_task(task_guid, principal().id)
+        engine.unclaim_task(task_guid, principal().id, request.remote_addr)
         flash(_("The task is back in the group's list."), "success")
     except engine.EngineError as err:
         flash(str(err), "error")
@@ -96,6 +96,6 @@ def reassign(task_guid: str):
     if target is None:
         flash(_("No such user."), "error")
         return redirect(url_for("tasks.show", task_guid=task_guid)), 303
-    engine.reassign_task(task_guid, target.id, principal().id)
+    engine.reassign_task(task_guid, target.id, principal().id, request.remote_addr)
     flash(_("Reassigned to %(name)s.", name=target.display_name), "success")
     return redirect(url_for("tasks.show", task_guid=task_guid))

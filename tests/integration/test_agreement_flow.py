@@ -29,7 +29,7 @@ from app.services.agreements import AgreementError
 from documents import pki, verify
 from tasks.agreement_ops import app_notifier
 from tests.integration.test_agreement_helpers import (  # noqa: F401 - fixtures
-    TERMS, agreement, complete, deployed, people, wait_for, wait_status, wait_task,
+    TASK_CLIENT, TERMS, agreement, complete, deployed, people, wait_for, wait_status, wait_task,
 )
 from tests.pdf_tools import flip_byte_in_signed_content, pdftotext
 from tests.procs import app_settings, run_worker
@@ -172,6 +172,11 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     assert [e.actor_id for e in signed] == [student, hr_a, staff]
     assert [e.document_sha256 for e in signed] == [d.sha256 for d in versions[1:]]
     assert entries[3].actor_id == counselor and entries[3].details["reason"] == "联系电话有误，请更正"
+    # a person's act carries the address it came from, also when a worker records it after the task
+    # a person's act keeps the address it came from, also when a worker records it after the user task
+    task = TASK_CLIENT
+    assert [e.remote_addr for e in entries] == [
+        "10.0.0.1", "10.0.0.2", task, task, task, task, task, None, task, task, task, None, "10.0.0.5"]
     db.session.rollback()
     assert agreements.verify_evidence(first) == []
 

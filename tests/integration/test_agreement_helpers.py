@@ -146,9 +146,12 @@ def wait_status(agreement_id: int, status: str, timeout: float = 60.0) -> Agreem
                     f"agreement status {status}", timeout)
 
 
+TASK_CLIENT = "192.0.2.10"  # the address the helper's task completions come from
+
+
 def complete(instance_id: int, spec_id: str, data: dict, actor_id: int | None, wait: float = 60.0) -> None:
     task = wait_task(instance_id, spec_id, wait)
-    engine.complete_task(task.task_guid, data, actor_id)
+    engine.complete_task(task.task_guid, data, actor_id, remote_addr=TASK_CLIENT)
     db.session.rollback()
 
 

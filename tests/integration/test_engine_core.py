@@ -246,3 +246,22 @@ def test_timer_start_event(ctx, unique):
     time.sleep(0.25)
     timers.fire_due()
     assert [t.spec_id for t in open_tasks(instance_id)] == ["u"]
+
+
+def test_history_keeps_the_client_address_of_user_actions(ctx, unique):
+    user_id = make_user(f"u_{unique}")
+    instance_id = engine.start_instance(deploy_one(b.simple(f"p_{unique}")), {"amount": 1}, started_by=user_id,
+                                        remote_addr="203.0.113.5")
+    (task,) = open_tasks(instance_id)
+    engine.claim_task(task.task_guid, user_id, remote_addr="198.51.100.7")
+    engine.complete_task(task.task_guid, {"approved": True}, user_id, remote_addr="2001:db8::1")
+    rows = db.session.execute(select(HistoryEvent.event_type, HistoryEvent.actor_id, HistoryEvent.remote_addr)
+                              .where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)).all()
+    by_type = {r.event_type: (r.actor_id, r.remote_addr) for r in rows}
+    assert by_type["instance_started"] == (user_id, "203.0.113.5")
+    assert by_type["task_claimed"] == (user_id, "198.51.100.7")
+    assert by_type["task_completed"] == (user_id, "2001:db8::1")
+    # a step no user caused keeps no address
+    other = engine.start_instance(deploy_one(b.simple(f"q_{unique}")), {"amount": 1})
+    assert set(db.session.execute(select(HistoryEvent.remote_addr).where(HistoryEvent.instance_id == other))
+               .scalars()) == {None}
