@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -52,10 +53,20 @@ def agreement_values(row, *, reveal: bool, status_labels: Mapping[str, str], yes
     }
 
 
+class ExportTooLarge(Exception):
+    def __init__(self, count: int, limit: int):
+        super().__init__(f"{count} rows, limit {limit}")
+        self.count, self.limit = count, limit
+
+
 def agreements_xlsx(principal: Principal, filters: queries.Filters, labels: Mapping[str, str],
                     status_labels: Mapping[str, str], yes_no: tuple[str, str] = ("是", "否"),
                     sheet_title: str = "三方协议") -> bytes:
-    """The agreements the principal may see (with the list's filters) as an .xlsx file."""
+    """The agreements the principal may see (with the list's filters) as an .xlsx file: all of them, or
+    ExportTooLarge when they are more than one sheet should hold (the caller asks for narrower filters)."""
+    count = queries.export_count(principal, filters)
+    if count > queries.EXPORT_LIMIT:
+        raise ExportTooLarge(count, queries.EXPORT_LIMIT)
     reveal = principal.can("agreement.personal_data")
     rows = queries.export_rows(principal, filters)
     return _workbook(sheet_title, [(key, labels.get(key, key), width) for key, width in AGREEMENT_COLUMNS],
@@ -71,24 +82,29 @@ def record_export(user_id: int, username: str, path: str, endpoint: str, remote_
 
 
 def _workbook(title: str, columns: Sequence[tuple[str, str, int]], records) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    header_fill = PatternFill("solid", fgColor="F0F4F8")
-    for index, (_key, label, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=label)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(vertical="center")
+    """Written row by row (openpyxl's write-only mode), so a large export does not hold every cell."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    for index, (_key, _label, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    header_fill = PatternFill("solid", fgColor="F0F4F8")
+    header = []
+    for _key, label, _width in columns:
+        cell = WriteOnlyCell(sheet, value=label)
+        cell.font, cell.fill, cell.alignment = Font(bold=True), header_fill, Alignment(vertical="center")
+        header.append(cell)
+    sheet.append(header)
     count = 0
     for count, record in enumerate(records, start=1):
-        for index, (key, _label, _width) in enumerate(columns, start=1):
+        row = []
+        for key, _label, _width in columns:
             value = record.get(key)
-            cell = sheet.cell(row=count + 1, column=index, value=value)
             if isinstance(value, str):
-                cell.data_type = "s"  # text stays text: no formula from "=...", ID numbers keep every digit
-    sheet.freeze_panes = "A2"
+                value = WriteOnlyCell(sheet, value=value)
+                value.data_type = "s"  # text stays text: no formula from "=...", ID numbers keep every digit
+            row.append(value)
+        sheet.append(row)
     if count:
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
     out = io.BytesIO()

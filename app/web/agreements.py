@@ -94,9 +94,15 @@ def export():
         "probation_months": _("Probation (months)"), "contract_years": _("Contract term (years)"),
         "hukou_transfer": _("Hukou transferred"), "offered_at": _("Offered at"), "in_force_at": _("In force since"),
     }
-    content = exports.agreements_xlsx(principal(), queries.Filters.from_args(request.args), labels,
-                                      {k: str(v) for k, v in STATUS_LABELS.items()}, (_("Yes"), _("No")),
-                                      sheet_title=_("Agreements"))
+    try:
+        content = exports.agreements_xlsx(principal(), queries.Filters.from_args(request.args), labels,
+                                          {k: str(v) for k, v in STATUS_LABELS.items()}, (_("Yes"), _("No")),
+                                          sheet_title=_("Agreements"))
+    except exports.ExportTooLarge as err:
+        flash(_("These filters match %(count)s agreements; one export holds at most %(limit)s. "
+                "Narrow the list with the filters and export again.",
+                count=f"{err.count:,}", limit=f"{err.limit:,}"), "error")
+        return redirect(url_for("agreements.index", **request.args)), 303
     exports.record_export(principal().id, current_user.username, request.full_path.rstrip("?"), request.endpoint,
                           request.remote_addr)
     name = f"agreements-{datetime.now():%Y%m%d-%H%M}.xlsx"

@@ -471,3 +471,16 @@ def test_signed_pdf_download_and_public_verification(web, unique):
     assert web.client(None).get(f"/agreements/{agreement_id}/audit").status_code == 302
     audit = page(student.get(f"/agreements/{agreement_id}/audit"))
     assert "110101********6789" in audit and "110101200405056789" not in audit  # the certificate masks the ID
+
+
+def test_export_too_large_is_refused_with_a_message_not_cut_short(web, declined_agreement, monkeypatch):
+    from app.services import agreement_queries
+
+    monkeypatch.setattr(agreement_queries, "EXPORT_LIMIT", 0)
+    client = web.client("staff1")
+    before = web.query(select(OperationLog.id).where(OperationLog.outcome == "export"))
+    resp = client.get("/agreements/export.xlsx?status=declined")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/agreements/?status=declined")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "单次导出最多 0 份" in page and "请用筛选条件缩小范围" in page
+    assert web.query(select(OperationLog.id).where(OperationLog.outcome == "export")) == before
