@@ -36,6 +36,7 @@ Typical route::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 import re
@@ -336,6 +337,27 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """``if`` of a JSON Schema if/then/else on one sibling field: it holds when that field's value is one
+    of ``values`` (or, for an ``else`` branch, is not)."""
+
+    key: str                   # the controlling sibling's property name
+    name: str                  # its HTML input name (data path)
+    values: tuple[Any, ...]    # JSON values
+    inputs: tuple[str, ...]    # the same as HTML input values
+    negate: bool = False
+
+    def holds(self, value: Any) -> bool:
+        matched = value is not _ABSENT and any(_input_str(value) == _input_str(v) for v in self.values)
+        return matched != self.negate
+
+    @property
+    def json(self) -> str:
+        return json.dumps({"field": self.name, "values": list(self.inputs), "negate": self.negate},
+                          ensure_ascii=False)
+
+
+@dataclass(frozen=True)
 class FieldSpec:
     """One field of a form. ``path``/``name`` are the dotted data path (``rows.0.qty``; the row template
     uses ``rows.__INDEX__.qty``), ``key`` the last segment. ``type`` is the JSON type or ``file``;
@@ -370,9 +392,15 @@ class FieldSpec:
     max_size: int | None = None
     children: tuple[FieldSpec, ...] = ()
     items: FieldSpec | None = None
+    show_when: Condition | None = None            # only shown (and kept) while this holds
+    required_when: tuple[Condition, ...] = ()     # required while any of these holds
     options: Mapping[str, Any] = field(default_factory=dict)
     schema: Mapping[str, Any] = field(default_factory=dict, repr=False)
     _row_builder: Callable[[str], FieldSpec] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def required_when_json(self) -> str:
+        return "[" + ",".join(c.json for c in self.required_when) + "]"
 
     # -- identity in HTML
     @property
@@ -655,14 +683,24 @@ class _Builder:
             if not isinstance(props, dict):
                 raise self.fail(path, "properties must be an object")
             req = set(s.get("required") or ())
-            children = []
-            for name in self.ordered(list(props), ui.get("ui:order"), path):
+            branches = self.branches(s, props, path)
+            keys = list(props)
+            after: dict[str | None, str] = {}  # a branch's own fields follow their controller, in branch order
+            for name, (cond, _node, _required) in branches.items():
+                anchor = after.get(cond.key if cond else None, cond.key if cond else None)
+                keys.insert(keys.index(anchor) + 1 if anchor in keys else len(keys), name)
+                after[cond.key if cond else None] = name
+            built: dict[str, FieldSpec] = {}
+            for name in keys:
                 if _BAD_KEY.search(name):
                     raise self.fail(path, f"property name {name!r} cannot be used in a form "
                                           "(no '.', spaces, brackets, all digits or leading '__')")
                 child_path = f"{path}.{name}" if path else name
-                children.append(self.build(props[name], ui.get(name), path=child_path, key=name,
-                                           required=name in req, readonly=readonly))
+                node_of, required_here = (props[name], name in req) if name in props else branches[name][1:]
+                built[name] = self.build(node_of, ui.get(name), path=child_path, key=name,
+                                         required=required_here, readonly=readonly)
+            children = [self.conditioned(built[name], built, branches, s, path)
+                        for name in self.ordered(keys, ui.get("ui:order"), path)]
             return FieldSpec(type="object", widget="object", children=tuple(children), **common)
 
         if jtype == "array":
@@ -767,6 +805,76 @@ class _Builder:
             after = [k for k in order[star + 1:] if k in keys]
             return before + rest + after
         return known + rest
+
+
+    # -- if/then/else on one sibling (the react-jsonschema-form convention): a field defined only inside a
+    #    branch is shown while its condition holds; a field the branch only lists in `required` is always
+    #    shown and marked required while the condition holds. Other `if` shapes are validated, not shown.
+
+    def condition_blocks(self, s: dict) -> list[dict]:
+        blocks = [s] + [b for b in (s.get("allOf") or []) if isinstance(b, dict)]
+        return [b for b in blocks if isinstance(b.get("if"), dict)]
+
+    def condition_of(self, block: dict, props: dict, path: str) -> tuple[str, tuple[Any, ...]] | None:
+        tested = block["if"].get("properties")
+        if not isinstance(tested, dict) or len(tested) != 1:
+            return None
+        (key, test), = tested.items()
+        if key not in props or not isinstance(test, dict):
+            return None
+        if "const" in test:
+            return key, (test["const"],)
+        if isinstance(test.get("enum"), list):
+            return key, tuple(test["enum"])
+        return None
+
+    def branches(self, s: dict, props: dict, path: str) -> dict[str, tuple[Condition | None, Any, bool]]:
+        """Fields defined only inside a then/else branch: name -> (condition, schema node, required); the
+        condition is None when the page cannot follow it (the field is then always shown)."""
+        out: dict[str, tuple[Condition | None, Any, bool]] = {}
+        for block, branch, cond in self.each_branch(s, props, path, followable_only=False):
+            for name, node in (branch.get("properties") or {}).items():
+                if name in props:
+                    continue
+                if name in out:
+                    raise self.fail(path, f"field {name!r} is defined in two if/then/else branches; define it "
+                                          "once in `properties` and list it in each branch's `required`")
+                out[name] = (cond, node, cond is not None and name in (branch.get("required") or ()))
+        return out
+
+    def each_branch(self, s: dict, props: dict, path: str, followable_only: bool = True
+                    ) -> Iterator[tuple[dict, dict, Condition | None]]:
+        for block in self.condition_blocks(s):
+            tested = self.condition_of(block, props, path)
+            if tested is None and followable_only:
+                continue
+            for branch_key, negate in (("then", False), ("else", True)):
+                branch = block.get(branch_key)
+                if not isinstance(branch, dict):
+                    continue
+                if tested is None:
+                    yield block, branch, None
+                else:
+                    key, values = tested
+                    yield block, branch, Condition(key, f"{path}.{key}" if path else key, values, (), negate)
+
+    def conditioned(self, spec: FieldSpec, siblings: dict[str, FieldSpec], branches: dict, s: dict,
+                    path: str) -> FieldSpec:
+        def with_inputs(cond: Condition) -> Condition:
+            controller = siblings[cond.key]
+            by_value = {_input_str(c.value): c.input for c in controller.choices} if controller.is_choice \
+                or controller.type == "boolean" else {}
+            inputs = tuple(by_value.get(_input_str(v), _input_str(v)) for v in cond.values)
+            return Condition(cond.key, controller.name, cond.values, inputs, cond.negate)
+
+        cond = branches[spec.key][0] if spec.key in branches else None
+        show = with_inputs(cond) if cond is not None else None
+        required_when = tuple(with_inputs(cond) for _block, branch, cond in self.each_branch(s, siblings, path)
+                              if spec.key in (branch.get("required") or ()) and spec.key not in branches
+                              and not spec.required)
+        if show is None and not required_when:
+            return spec
+        return dataclasses.replace(spec, show_when=show, required_when=required_when)
 
 
 def _validation_schema(schema: Any, ui: Any) -> Any:
@@ -1138,6 +1246,9 @@ def _parse(spec: FieldSpec, ctx: _Ctx, existing: Any) -> tuple[Any, bool]:
             filled = filled or child_filled
             if value is not _ABSENT:
                 out[child.key] = value
+        for child in spec.children:  # a branch's field whose condition does not hold is not kept
+            if child.show_when is not None and not child.show_when.holds(out.get(child.show_when.key, _ABSENT)):
+                out.pop(child.key, None)
         if not filled and not spec.required and spec.path and not spec.key.isdigit():  # rows stay objects
             return _ABSENT, False
         return out, filled

@@ -538,3 +538,29 @@ def test_upload_batch_directly(tmp_path):
 
     (tmp_path / ".staging" / "old.part").write_bytes(b"x")
     assert sweep_staging(tmp_path, older_than_s=-1) == 1
+
+
+def test_if_then_fields_carry_their_condition_for_the_page(tmp_path):
+    """A branch's own field is wrapped with its condition (js/forms.js shows it while it holds); a field a
+    branch only requires gets a star that the script shows while the condition holds."""
+    import json
+
+    from app.services.form_schema import Form
+
+    app, _ = make_app(tmp_path)
+    form = Form({"type": "object", "properties": {
+        "decision": {"type": "string", "enum": ["accept", "refuse"], "enumNames": ["接受", "拒绝"]},
+        "comment": {"type": "string", "title": "意见"}},
+        "if": {"properties": {"decision": {"const": "refuse"}}},
+        "then": {"properties": {"reason": {"type": "string", "title": "拒绝原因"}}, "required": ["reason", "comment"]}},
+        {"decision": {"ui:widget": "radio"}})
+    page = '{% from "forms/_fields.html" import render_form %}<form>{{ render_form(form, values, errors) }}</form>'
+    with app.test_request_context("/"):
+        doc = tree(render_template_string(page, form=form, values={}, errors={}))
+    box = doc.find("div", class_="bpm-conditional")
+    assert json.loads(box["data-bpm-show-when"]) == {"field": "decision", "values": ["refuse"], "negate": False}
+    assert box.find("textarea", name="reason") or box.find("input", name="reason")
+    assert box.find("span", class_="bpm-required") is not None  # required whenever it is shown
+    star = doc.find("label", for_="f-comment").find("span", class_="bpm-required")
+    assert "hidden" in star.attrs and json.loads(star["data-bpm-required-when"])[0]["values"] == ["refuse"]
+    assert doc.find("input", name="comment").get("required") is None  # never blocks the other choice

@@ -512,3 +512,75 @@ def test_errors_without_a_field_of_their_own_go_to_the_nearest_owner():
     errors = validate(form, {"name": "x", "extra": 1, "doc": {"file_id": "nope"}})
     assert codes(errors) == {"": ["additionalProperties"], "doc": ["required", "pattern"]}
     assert errors[""][0].message() == "此项填写有误。"
+
+
+# ----------------------------------------------------------------------------- if/then/else branches
+
+BRANCHED = {
+    "type": "object",
+    "required": ["decision"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["accept", "refuse"], "enumNames": ["接受", "拒绝"]},
+        "comment": {"type": "string", "title": "意见"},
+        "urgent": {"type": "boolean", "title": "加急"},
+    },
+    "allOf": [
+        {"if": {"properties": {"decision": {"const": "refuse"}}, "required": ["decision"]},
+         "then": {"properties": {"reason": {"type": "string", "title": "拒绝原因", "minLength": 2}},
+                  "required": ["reason", "comment"]}},
+        {"if": {"properties": {"urgent": {"const": True}}},
+         "then": {"properties": {"deadline": {"type": "string", "format": "date", "title": "期限"}}},
+         "else": {"properties": {"why_not_urgent": {"type": "string"}}}},
+    ],
+}
+
+
+def test_branch_fields_follow_their_controller_and_carry_their_condition():
+    form = Form(BRANCHED, {"decision": {"ui:widget": "radio"}})
+    assert [f.key for f in form.fields] == ["decision", "reason", "comment", "urgent", "deadline", "why_not_urgent"]
+    reason = form.field("reason")
+    assert reason.required and reason.show_when.key == "decision" and reason.show_when.inputs == ("refuse",)
+    assert json.loads(reason.show_when.json) == {"field": "decision", "values": ["refuse"], "negate": False}
+    deadline, other = form.field("deadline"), form.field("why_not_urgent")
+    assert deadline.show_when.inputs == ("true",) and not deadline.show_when.negate
+    assert other.show_when.inputs == ("true",) and other.show_when.negate
+    # a field defined once and only listed as required in a branch: always shown, required while it holds
+    comment = form.field("comment")
+    assert comment.show_when is None and not comment.required
+    assert [c.inputs for c in comment.required_when] == [("refuse",)]
+    assert form.field("decision").show_when is None and not form.field("decision").required_when
+
+
+def test_a_branch_field_is_kept_only_while_its_condition_holds():
+    form = Form(BRANCHED, {})
+    refused = parse(form, [("decision", "refuse"), ("reason", "地点太远"), ("comment", "谢谢"), ("deadline", "2026-12-01")])
+    # urgent is unchecked: the deadline's branch does not hold
+    assert refused == {"decision": "refuse", "reason": "地点太远", "comment": "谢谢", "urgent": False}
+    accepted = parse(form, [("decision", "accept"), ("reason", "left over from an earlier choice"),
+                            ("urgent", "true"), ("deadline", "2026-12-01")])
+    assert "reason" not in accepted and accepted["deadline"] == "2026-12-01"
+    # dropped from task data as well, when the form is merged into it
+    assert "reason" not in merge_submission(form, {"reason": "old", "other": 1}, accepted)
+
+
+def test_branch_requirements_are_validated():
+    form = Form(BRANCHED, {})
+    assert codes(validate(form, parse(form, [("decision", "refuse")]))) == {
+        "reason": ["required"], "comment": ["required"]}
+    assert validate(form, parse(form, [("decision", "accept")])) == {}
+
+
+def test_a_field_in_two_branches_is_a_definition_error():
+    schema = {"type": "object", "properties": {"a": {"type": "string", "enum": ["x", "y"]}}, "allOf": [
+        {"if": {"properties": {"a": {"const": "x"}}}, "then": {"properties": {"b": {"type": "string"}}}},
+        {"if": {"properties": {"a": {"const": "y"}}}, "then": {"properties": {"b": {"type": "string"}}}}]}
+    with pytest.raises(FormDefinitionError, match="two if/then/else branches"):
+        Form(schema, {})
+
+
+def test_branches_on_conditions_the_page_cannot_follow_are_always_shown():
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}},
+              "if": {"properties": {"n": {"minimum": 10}}}, "then": {"properties": {"big": {"type": "string"}}}}
+    form = Form(schema, {})
+    assert [f.key for f in form.fields] == ["n", "big"] and form.field("big").show_when is None
+    assert parse(form, [("n", "3"), ("big", "yes")]) == {"n": 3, "big": "yes"}

@@ -121,7 +121,52 @@
     announce(form, "data-msg-removed");
   }
 
+  /* if/then/else fields: [data-bpm-show-when] boxes are shown only while their controlling field has one of
+     the listed values (negate: has none of them); their inputs are disabled while hidden, so a hidden
+     answer is not sent. [data-bpm-required-when] marks show the "required" star while a condition holds. */
+  function currentValue(form, name) {
+    var found = false, value = "";
+    form.querySelectorAll("[name]").forEach(function (el) {
+      if (el.name !== name) return;
+      found = true;
+      if (el.disabled) return;
+      if (el.type === "radio") { if (el.checked) value = el.value; }
+      else if (el.type === "checkbox") { value = el.checked ? el.value : "false"; }
+      else if (el.type !== "hidden" || value === "") { value = el.value; }
+    });
+    return found ? value : null;  /* null: not an input here (read-only field): leave the branch shown */
+  }
+
+  function holds(form, condition) {
+    var value = currentValue(form, condition.field);
+    if (value === null) return true;
+    return (condition.values.indexOf(value) !== -1) !== Boolean(condition.negate);
+  }
+
+  function applyConditions(form) {
+    form.querySelectorAll("[data-bpm-show-when]").forEach(function (box) {
+      var outer = box.parentElement && box.parentElement.closest("[data-bpm-show-when]");
+      var show = !(outer && outer.hidden) && holds(form, JSON.parse(box.getAttribute("data-bpm-show-when")));
+      box.hidden = !show;
+      box.querySelectorAll("input, select, textarea, button").forEach(function (el) {
+        if (!show && !el.disabled) {
+          el.disabled = true;
+          el.setAttribute("data-bpm-hidden-off", "");
+        } else if (show && el.hasAttribute("data-bpm-hidden-off")) {
+          el.disabled = false;
+          el.removeAttribute("data-bpm-hidden-off");
+        }
+      });
+    });
+    form.querySelectorAll("[data-bpm-required-when]").forEach(function (mark) {
+      var conditions = JSON.parse(mark.getAttribute("data-bpm-required-when"));
+      mark.hidden = !conditions.some(function (c) { return holds(form, c); });
+    });
+  }
+
   function enhance(form) {
+    applyConditions(form);
+    form.addEventListener("change", function () { applyConditions(form); });
     form.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-bpm-add], button[data-bpm-remove]");
       if (!button || !form.contains(button) || button.disabled) return;
