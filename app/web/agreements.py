@@ -207,7 +207,44 @@ def audit(agreement_id: int):
     if d is None:
         abort(404)
     d.problems = _integrity(agreement_id)
-    return render_template("agreements/audit.html", d=d, fields=term_fields())
+    from app.services import agreement_certificate
+
+    return render_template("agreements/audit.html", d=d, fields=term_fields(),
+                           certificate_ready=agreement_certificate.ready(agreement_id))
+
+
+@bp.post("/<int:agreement_id>/certificate")
+@permission_required("agreement.view")
+def make_certificate(agreement_id: int):
+    """Ask a worker for the audit-trail certificate of the chain's current state, as a certified PDF."""
+    from app.queue import job_queue
+    from app.services import agreement_certificate
+
+    _facts_or_404(agreement_id)
+    if not agreement_certificate.ready(agreement_id):
+        job_queue().enqueue("tasks.document_jobs.make_certificate", agreement_id,
+                            url_for("verify.verify", _external=True), job_timeout=300, result_ttl=600)
+    if not agreement_certificate.ready(agreement_id):  # a synchronous queue (tests) has made it already
+        flash(_("The PDF certificate is being prepared; reload this page in a minute to download it."), "success")
+    return redirect(url_for("agreements.audit", agreement_id=agreement_id), 303)
+
+
+@bp.get("/<int:agreement_id>/certificate.pdf")
+@permission_required("agreement.view")
+def certificate(agreement_id: int):
+    """The certified PDF of the chain's current state, once a worker has made it (else 404)."""
+    from app.services import agreement_certificate, exports
+
+    agreement, _facts = _facts_or_404(agreement_id)
+    content = agreement_certificate.current(agreement_id)
+    if content is None:
+        abort(404)
+    exports.record_export(principal().id, current_user.username, request.path, request.endpoint,
+                          request.remote_addr)
+    name = f"audit-certificate-{agreement.number or agreement.id}.pdf"
+    return Response(content, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store",
+                             "X-Content-Type-Options": "nosniff"})
 
 
 @bp.get("/<int:agreement_id>/document.pdf")

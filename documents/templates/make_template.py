@@ -15,12 +15,18 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from documents.docx_tools import FONT  # noqa: E402
+from documents.docx_tools import bookmark as _bookmark  # noqa: E402
+from documents.docx_tools import cell_text as _cell_text  # noqa: E402
+from documents.docx_tools import paragraph as _paragraph  # noqa: E402
+from documents.docx_tools import row_height as _row_height  # noqa: E402
+from documents.docx_tools import set_run_font as _set_run_font  # noqa: E402
+
 OUT = Path(__file__).resolve().parent / "tripartite_agreement.docx"
-FONT = "WenQuanYi Micro Hei"  # Debian fonts-wqy-microhei; Word falls back to a CJK font if it is missing
 SIGNATURE_PARTIES = (
     ("student", "毕业生（甲方）签名"),
     ("employer", "用人单位（乙方）盖章"),
@@ -60,49 +66,6 @@ STANDARD_CLAUSES = [
 ]
 
 
-def _set_run_font(run, size: float, bold: bool = False) -> None:
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run.font.name = FONT
-    rpr = run._element.get_or_add_rPr()
-    rpr.rFonts.set(qn("w:eastAsia"), FONT)
-
-
-def _paragraph(container, text: str = "", size: float = 10.5, bold: bool = False,
-               align=WD_ALIGN_PARAGRAPH.LEFT, space_after: float = 2):
-    p = container.add_paragraph()
-    p.alignment = align
-    p.paragraph_format.space_after = Pt(space_after)
-    p.paragraph_format.space_before = Pt(0)
-    if text:
-        _set_run_font(p.add_run(text), size, bold)
-    return p
-
-
-def _cell_text(cell, text: str, size: float = 10, bold: bool = False, shade: str | None = None,
-               align=WD_ALIGN_PARAGRAPH.LEFT) -> None:
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    p = cell.paragraphs[0]
-    p.alignment = align
-    p.paragraph_format.space_after = Pt(0)
-    _set_run_font(p.add_run(text), size, bold)
-    if shade:
-        tc_pr = cell._element.get_or_add_tcPr()
-        shd = OxmlElement("w:shd")
-        shd.set(qn("w:val"), "clear")
-        shd.set(qn("w:color"), "auto")
-        shd.set(qn("w:fill"), shade)
-        tc_pr.append(shd)
-
-
-def _row_height(row, cm: float) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    height = OxmlElement("w:trHeight")
-    height.set(qn("w:val"), str(int(cm * 567)))
-    height.set(qn("w:hRule"), "atLeast")
-    tr_pr.append(height)
-
-
 def _field_table(doc, rows) -> None:
     widths = [Cm(3.3), Cm(5.2), Cm(3.3), Cm(5.2)]
     table = doc.add_table(rows=len(rows), cols=4)
@@ -124,16 +87,6 @@ def _field_table(doc, rows) -> None:
         for i, (label, tag) in enumerate(pairs):
             _cell_text(row.cells[2 * i], label, bold=True, shade="F2F2F2")
             _cell_text(row.cells[2 * i + 1], "{{ %s }}" % tag)
-
-
-def _bookmark(paragraph, name: str, bookmark_id: int) -> None:
-    start = OxmlElement("w:bookmarkStart")
-    start.set(qn("w:id"), str(bookmark_id))
-    start.set(qn("w:name"), name)
-    end = OxmlElement("w:bookmarkEnd")
-    end.set(qn("w:id"), str(bookmark_id))
-    paragraph._p.append(start)
-    paragraph._p.append(end)
 
 
 def _signature_table(doc) -> None:

@@ -82,6 +82,24 @@ def test_agreement_life_through_the_web_with_a_real_worker(web, unique):
             report = verify_pdf(resp.data, [load_certificate(ca_certificate_path(document_settings()))])
         assert report.all_ok and len(report.signatures) == 3
 
+        # the audit-trail certificate: asked for on the audit page, made by the worker, then downloaded
+        client = web.client(student)
+        assert client.get(f"/agreements/{first}/certificate.pdf").status_code == 404  # not made yet
+        resp = client.post(f"/agreements/{first}/certificate", data={})
+        assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/agreements/{first}/audit")
+        assert "正在生成" in client.get(resp.headers["Location"]).get_data(as_text=True)
+        deadline = time.time() + 90
+        while (resp := client.get(f"/agreements/{first}/certificate.pdf")).status_code == 404 \
+                and time.time() < deadline:
+            time.sleep(0.3)
+        assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+        with web.app.app_context():
+            report = verify_pdf(resp.data, [load_certificate(ca_certificate_path(document_settings()))])
+        assert report.all_ok and report.locked and [s.signer for s in report.signatures] == ["示范大学就业指导中心"]
+        assert "下载学校认证的 PDF" in client.get(f"/agreements/{first}/audit").get_data(as_text=True)
+        assert web.client("2022010102").get(f"/agreements/{first}/certificate.pdf").status_code == 404  # not his
+        assert web.client("2022010102").post(f"/agreements/{first}/certificate", data={}).status_code == 404
+
         # rescission: the student asks, the employer agrees, the school approves
         client = web.client(student)
         assert client.post(f"/agreements/{first}/rescind", data={"reason": "考取研究生"}).status_code == 302

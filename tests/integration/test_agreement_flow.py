@@ -24,7 +24,7 @@ from app.engine import timers
 from app.engine.registry import OPERATIONS, JobContext
 from app.extensions import db
 from app.models import Job
-from app.services import agreement_documents, agreements
+from app.services import agreement_certificate, agreement_documents, agreements
 from app.services.agreements import AgreementError
 from documents import pki, verify
 from tasks.agreement_ops import app_notifier
@@ -179,6 +179,24 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
         "10.0.0.1", "10.0.0.2", task, task, task, task, task, None, task, task, task, None, "10.0.0.5"]
     db.session.rollback()
     assert agreements.verify_evidence(first) == []
+
+    # -- the audit-trail certificate: a PDF certified by the university, one per state of the chain -----
+    path = agreement_certificate.build(first, "https://jy.example.edu.cn/verify")
+    certificate = path.read_bytes()
+    assert agreement_certificate.build(first, "https://jy.example.edu.cn/verify") == path  # not made twice
+    report = verify.verify_pdf(certificate, [ca_path])
+    (sig,) = report.signatures
+    assert sig.signer == "示范大学就业指导中心" and report.all_ok and report.locked, sig.summary
+    assert sig.docmdp == "NO_CHANGES" and sig.pades_level == "B-T" and sig.timestamp_trusted
+    assert [s.signature_status for s in verify.run_pdfsig(certificate, worker["nss_db"])] == ["Signature is Valid."]
+    text = re.sub(r"\s+", "", pdftotext(certificate, tmp_path))
+    for value in ("就业协议书签署审计证书", row.number, "张三丰", "北京星河科技有限公司", "发出签约邀请", "退回修改：联系电话有误",
+                  "10.0.0.5", TASK_CLIENT, doc.sha256, entries[-1].entry_hash, "完整"):
+        assert value in text, value
+    assert verify.verify_pdf(flip_byte_in_signed_content(certificate, len(certificate) // 2), [ca_path]).all_ok is False
+    agreements.record_act(first, "viewed", student, "10.0.0.9")  # a new entry: a new certificate
+    assert agreement_certificate.path_for(first) != path and agreement_certificate.current(first) is None
+    db.session.rollback()
 
     # -- every service task of the process run again (a job delivered twice): nothing changes ----------
     jobs = db.session.execute(select(Job.id, Job.operation, Job.params, Job.idempotency_key, Job.attempts)

@@ -1,0 +1,95 @@
+"""The audit-trail certificate of an agreement as a PDF certified by the university (documents.certificate).
+
+One file per state of the evidence chain: its name carries the last entry's sequence number and hash, so a
+certificate is built once per new entry (in a worker: LibreOffice and the university's key stay out of
+web requests) and every later download of the same state gets the same bytes.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from app.extensions import db
+from app.models import Agreement, Employer, User
+from app.services import agreement_documents as documents
+from app.services import evidence as chain
+
+CHINA = ZoneInfo("Asia/Shanghai")
+KIND_LABELS = {"unsigned": "待签署原件", "signed_student": "毕业生已签", "signed_employer": "用人单位已签",
+               "signed_university": "学校已签（已锁定）"}
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def _state(agreement_id: int) -> tuple[int, str]:
+    entries = chain.entries(agreement_id)
+    return (entries[-1].seq, entries[-1].entry_hash) if entries else (0, chain.GENESIS)
+
+
+def path_for(agreement_id: int) -> Path:
+    """Where the certificate of the chain's current state is (or will be) stored."""
+    seq, last_hash = _state(agreement_id)
+    db.session.rollback()
+    return documents.documents_dir() / "certificates" / f"{agreement_id}-{seq}-{last_hash[:16]}.pdf"
+
+
+def ready(agreement_id: int) -> bool:
+    return path_for(agreement_id).exists()
+
+
+def current(agreement_id: int) -> bytes | None:
+    path = path_for(agreement_id)
+    return path.read_bytes() if path.exists() else None
+
+
+def build(agreement_id: int, verify_url: str) -> Path:
+    """Render and certify the certificate of the current state, unless it exists already."""
+    from documents.certificate import CertificateData, certify, render_pdf
+
+    from app.services.agreements import STATUS_LABELS
+
+    path = path_for(agreement_id)
+    if path.exists():
+        return path
+    try:
+        session = db.session
+        agreement = session.get(Agreement, agreement_id)
+        if agreement is None:
+            raise documents.DocumentError(f"协议 {agreement_id} 不存在")
+        student = session.get(User, agreement.student_id)
+        employer = session.get(Employer, agreement.employer_id)
+        settings = documents.document_settings()
+        entries = chain.entries(agreement_id)
+        problems = chain.verify(agreement_id)
+        data = CertificateData(
+            university=settings.university_name, office=settings.university_office,
+            agreement_number=agreement.number or "", agreement_id=agreement.id,
+            status=STATUS_LABELS.get(agreement.status, agreement.status), chain_intact=not problems,
+            problems=problems, issued_at=_local(datetime.now(CHINA)), verify_url=verify_url,
+            parties=[("毕业生（甲方）", student.display_name if student else ""),
+                     ("用人单位（乙方）", employer.name if employer else ""),
+                     ("学校（丙方）", f"{settings.university_name} {settings.university_office}")],
+            documents=[(str(d.version), KIND_LABELS.get(d.kind, d.kind), _local(d.created_at), d.sha256)
+                       for d in documents.versions(agreement_id)],
+            evidence=[(str(e.seq), _local(e.at), e.actor_name or "系统", _act(e), e.remote_addr or "—",
+                       e.document_sha256 or "", e.entry_hash) for e in entries],
+        )
+        credential = documents.credential_for(documents.Party.UNIVERSITY, agreement_id)
+    finally:
+        db.session.rollback()  # no transaction (no SQLite write lock) while LibreOffice works
+    pdf = certify(render_pdf(data, settings), credential, settings, location=settings.university_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(pdf)
+    os.replace(partial, path)  # readers see the whole file or none
+    return path
+
+
+def _act(entry) -> str:
+    label = chain.ACT_LABELS.get(entry.act, entry.act)
+    reason = (entry.details or {}).get("reason")
+    return f"{label}：{reason}" if reason else label
