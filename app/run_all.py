@@ -1,4 +1,5 @@
-"""`make run`: web + worker + scheduler in one terminal; Ctrl-C stops all three."""
+"""`make run`: web + worker + scheduler in one terminal; Ctrl-C (or SIGTERM) stops all three, and so does
+any one of them stopping on its own (its exit code is shown)."""
 from __future__ import annotations
 
 import os
@@ -21,6 +22,10 @@ def main() -> None:
         "worker": [sys.executable, "-m", "app.worker"],
         "scheduler": [sys.executable, "-m", "app.scheduler"],
     }
+    def stop(signum, _frame):  # SIGTERM (a service manager, `timeout`): stop the pieces like Ctrl-C does
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in pieces.items()}
     from app.services.demo import ACCOUNTS, DEMO_PASSWORD
 
@@ -30,9 +35,14 @@ def main() -> None:
     for username, name, roles, _extra in ACCOUNTS:
         print(f"    {username:<14} {','.join(roles):<14} {name}")
     print("  Ctrl-C stops web, worker and scheduler.\n", flush=True)
+    stopped_alone = False
     try:
         while all(p.poll() is None for p in procs.values()):
             time.sleep(0.5)
+        stopped_alone = True
+        for name, p in procs.items():
+            if p.returncode is not None:
+                print(f"  {name} stopped (exit code {p.returncode}); stopping the others.", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         pass
     finally:
@@ -44,6 +54,8 @@ def main() -> None:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+    if stopped_alone:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
