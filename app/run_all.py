@@ -48,7 +48,7 @@ def main() -> None:
     finally:
         for p in procs.values():
             if p.poll() is None:
-                p.send_signal(signal.SIGINT)
+                p.terminate()  # SIGTERM: each piece stops cleanly on it (SIGINT may be ignored in the background)
         for p in procs.values():
             try:
                 p.wait(timeout=10)

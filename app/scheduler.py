@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
 import time
 import uuid
 
@@ -81,6 +83,10 @@ def main() -> None:
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     app = create_app()
     scheduler = build(app)
+    # SIGTERM (run_all, a service manager) and Ctrl-C both end the loop and release the leader lease, also
+    # when a non-interactive shell started us in the background with SIGINT ignored.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     log.info("scheduler started")
     try:
         scheduler.start()
