@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import Agreement, Employer, User
 from app.services import agreement_documents as documents
@@ -44,6 +46,20 @@ def ready(agreement_id: int) -> bool:
 def current(agreement_id: int) -> bytes | None:
     path = path_for(agreement_id)
     return path.read_bytes() if path.exists() else None
+
+
+def request_build(agreement_id: int, verify_url: str) -> None:
+    """Hand the build to a worker, once per state of the chain: more requests for the same state within
+    five minutes (a build in progress, a user clicking again) enqueue nothing more."""
+    from app.queue import job_queue, redis_connection
+
+    path = path_for(agreement_id)
+    if path.exists():
+        return
+    marker = f"{current_app.config['RQ_QUEUE']}:certificate:{path.name}"
+    if redis_connection().set(marker, 1, nx=True, ex=300):
+        job_queue().enqueue("tasks.document_jobs.make_certificate", agreement_id, verify_url, job_timeout=300,
+                            result_ttl=600)
 
 
 def build(agreement_id: int, verify_url: str) -> Path:

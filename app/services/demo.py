@@ -7,7 +7,6 @@ from datetime import date
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from app.extensions import db
 from app.models import College, CounselorScope, Employer, Major, Student, User, UserRole
 from app.models.uow import unit_of_work
 

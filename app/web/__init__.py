@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.extensions import babel, db, login_manager
+from app.extensions import db, login_manager
 
 csrf = CSRFProtect()
 

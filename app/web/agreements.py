@@ -217,13 +217,10 @@ def audit(agreement_id: int):
 @permission_required("agreement.view")
 def make_certificate(agreement_id: int):
     """Ask a worker for the audit-trail certificate of the chain's current state, as a certified PDF."""
-    from app.queue import job_queue
     from app.services import agreement_certificate
 
     _facts_or_404(agreement_id)
-    if not agreement_certificate.ready(agreement_id):
-        job_queue().enqueue("tasks.document_jobs.make_certificate", agreement_id,
-                            url_for("verify.verify", _external=True), job_timeout=300, result_ttl=600)
+    agreement_certificate.request_build(agreement_id, url_for("verify.verify", _external=True))
     if not agreement_certificate.ready(agreement_id):  # a synchronous queue (tests) has made it already
         flash(_("The PDF certificate is being prepared; reload this page in a minute to download it."), "success")
     return redirect(url_for("agreements.audit", agreement_id=agreement_id), 303)

@@ -7,9 +7,7 @@ Create Date: 2026-11-27 06:29:33.906783
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy import Text
 
-import app.models.types
 
 
 # revision identifiers, used by Alembic.
