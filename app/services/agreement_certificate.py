@@ -64,9 +64,8 @@ def request_build(agreement_id: int, verify_url: str) -> None:
 
 def build(agreement_id: int, verify_url: str) -> Path:
     """Render and certify the certificate of the current state, unless it exists already."""
-    from documents.certificate import CertificateData, certify, render_pdf
-
     from app.services.agreements import STATUS_LABELS
+    from documents.certificate import CertificateData, certify, render_pdf
 
     path = path_for(agreement_id)
     if path.exists():
