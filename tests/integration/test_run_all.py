@@ -1,0 +1,81 @@
+"""`make run` (app.run_all): SIGTERM stops web, worker and scheduler, and a piece that dies stops the rest."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _start(tmp_path: Path, redis_url: str, port: int) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite'}", REDIS_URL=redis_url,
+               VAR_DIR=str(tmp_path), PORT=str(port), RQ_QUEUE=f"runall-{port}",
+               SCHEDULER_LEADER_KEY=f"runall-{port}:leader")
+    return subprocess.Popen([sys.executable, "-m", "app.run_all"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError("the web piece never listened")
+
+
+def test_sigterm_stops_every_piece(tmp_path, redis_url):
+    port = _free_port()
+    proc = _start(tmp_path, redis_url, port)
+    try:
+        _wait_for_port(port, proc)
+        time.sleep(1)  # worker and scheduler are up as well
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        deadline = time.time() + 10
+        while _group_alive(proc.pid) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not _group_alive(proc.pid), "a piece outlived make run"
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_piece_that_dies_stops_the_others(tmp_path, redis_url):
+    with socket.socket() as blocker:  # the web piece cannot bind its port
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        proc = _start(tmp_path, redis_url, port)
+        try:
+            assert proc.wait(timeout=60) == 1
+            output = proc.stdout.read()
+            assert "web stopped (exit code" in output
+            deadline = time.time() + 15
+            while _group_alive(proc.pid) and time.time() < deadline:
+                time.sleep(0.1)
+            assert not _group_alive(proc.pid)
+        finally:
+            if _group_alive(proc.pid):
+                os.killpg(proc.pid, signal.SIGKILL)
