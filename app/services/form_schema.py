@@ -42,7 +42,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -683,23 +683,30 @@ class _Builder:
             if not isinstance(props, dict):
                 raise self.fail(path, "properties must be an object")
             req = set(s.get("required") or ())
-            branches = self.branches(s, props, path)
+            rules = self.branch_rules(s, props)
+            own = self.branch_fields(rules, props, path)
+            required_when: dict[str, list[Condition]] = {}
+            for cond, branch in rules:
+                for name in branch.get("required") or ():
+                    if cond is not None and name in props and name not in req:
+                        required_when.setdefault(name, []).append(cond)
             keys = list(props)
-            after: dict[str | None, str] = {}  # a branch's own fields follow their controller, in branch order
-            for name, (cond, _node, _required) in branches.items():
-                anchor = after.get(cond.key if cond else None, cond.key if cond else None)
+            last: dict[str | None, str] = {}  # a branch's own fields follow their controller, in branch order
+            for name, (cond, _node, _required) in own.items():
+                controller = cond.key if cond else None
+                anchor = last.get(controller, controller)
                 keys.insert(keys.index(anchor) + 1 if anchor in keys else len(keys), name)
-                after[cond.key if cond else None] = name
+                last[controller] = name
             built: dict[str, FieldSpec] = {}
             for name in keys:
                 if _BAD_KEY.search(name):
                     raise self.fail(path, f"property name {name!r} cannot be used in a form "
                                           "(no '.', spaces, brackets, all digits or leading '__')")
                 child_path = f"{path}.{name}" if path else name
-                node_of, required_here = (props[name], name in req) if name in props else branches[name][1:]
+                node_of, required_here = (props[name], name in req) if name in props else own[name][1:]
                 built[name] = self.build(node_of, ui.get(name), path=child_path, key=name,
                                          required=required_here, readonly=readonly)
-            children = [self.conditioned(built[name], built, branches, s, path)
+            children = [_with_conditions(built[name], built, own.get(name, (None,))[0], required_when.get(name, ()))
                         for name in self.ordered(keys, ui.get("ui:order"), path)]
             return FieldSpec(type="object", widget="object", children=tuple(children), **common)
 
@@ -806,33 +813,31 @@ class _Builder:
             return before + rest + after
         return known + rest
 
-
     # -- if/then/else on one sibling (the react-jsonschema-form convention): a field defined only inside a
     #    branch is shown while its condition holds; a field the branch only lists in `required` is always
     #    shown and marked required while the condition holds. Other `if` shapes are validated, not shown.
 
-    def condition_blocks(self, s: dict) -> list[dict]:
+    def branch_rules(self, s: dict, props: dict) -> list[tuple[Condition | None, dict]]:
+        """(condition, then/else branch) of the object's if-blocks (its own and those in allOf); the
+        condition is None when the page cannot follow it."""
         blocks = [s] + [b for b in (s.get("allOf") or []) if isinstance(b, dict)]
-        return [b for b in blocks if isinstance(b.get("if"), dict)]
+        rules: list[tuple[Condition | None, dict]] = []
+        for block in blocks:
+            if not isinstance(block.get("if"), dict):
+                continue
+            tested = _condition_of(block["if"], props)
+            for branch_key, negate in (("then", False), ("else", True)):
+                branch = block.get(branch_key)
+                if isinstance(branch, dict):
+                    cond = None if tested is None else Condition(tested[0], tested[0], tested[1], (), negate)
+                    rules.append((cond, branch))
+        return rules
 
-    def condition_of(self, block: dict, props: dict, path: str) -> tuple[str, tuple[Any, ...]] | None:
-        tested = block["if"].get("properties")
-        if not isinstance(tested, dict) or len(tested) != 1:
-            return None
-        (key, test), = tested.items()
-        if key not in props or not isinstance(test, dict):
-            return None
-        if "const" in test:
-            return key, (test["const"],)
-        if isinstance(test.get("enum"), list):
-            return key, tuple(test["enum"])
-        return None
-
-    def branches(self, s: dict, props: dict, path: str) -> dict[str, tuple[Condition | None, Any, bool]]:
-        """Fields defined only inside a then/else branch: name -> (condition, schema node, required); the
-        condition is None when the page cannot follow it (the field is then always shown)."""
+    def branch_fields(self, rules: list[tuple[Condition | None, dict]], props: dict, path: str
+                      ) -> dict[str, tuple[Condition | None, Any, bool]]:
+        """Fields defined only inside a branch: name -> (condition, schema node, required when shown)."""
         out: dict[str, tuple[Condition | None, Any, bool]] = {}
-        for block, branch, cond in self.each_branch(s, props, path, followable_only=False):
+        for cond, branch in rules:
             for name, node in (branch.get("properties") or {}).items():
                 if name in props:
                     continue
@@ -842,39 +847,36 @@ class _Builder:
                 out[name] = (cond, node, cond is not None and name in (branch.get("required") or ()))
         return out
 
-    def each_branch(self, s: dict, props: dict, path: str, followable_only: bool = True
-                    ) -> Iterator[tuple[dict, dict, Condition | None]]:
-        for block in self.condition_blocks(s):
-            tested = self.condition_of(block, props, path)
-            if tested is None and followable_only:
-                continue
-            for branch_key, negate in (("then", False), ("else", True)):
-                branch = block.get(branch_key)
-                if not isinstance(branch, dict):
-                    continue
-                if tested is None:
-                    yield block, branch, None
-                else:
-                    key, values = tested
-                    yield block, branch, Condition(key, f"{path}.{key}" if path else key, values, (), negate)
 
-    def conditioned(self, spec: FieldSpec, siblings: dict[str, FieldSpec], branches: dict, s: dict,
-                    path: str) -> FieldSpec:
-        def with_inputs(cond: Condition) -> Condition:
-            controller = siblings[cond.key]
-            by_value = {_input_str(c.value): c.input for c in controller.choices} if controller.is_choice \
-                or controller.type == "boolean" else {}
-            inputs = tuple(by_value.get(_input_str(v), _input_str(v)) for v in cond.values)
-            return Condition(cond.key, controller.name, cond.values, inputs, cond.negate)
+def _condition_of(test_schema: dict, props: dict) -> tuple[str, tuple[Any, ...]] | None:
+    """(sibling, values) for an `if` the page can follow: one sibling property with `const` or `enum`."""
+    tested = test_schema.get("properties")
+    if not isinstance(tested, dict) or len(tested) != 1:
+        return None
+    (key, test), = tested.items()
+    if key not in props or not isinstance(test, dict):
+        return None
+    if "const" in test:
+        return key, (test["const"],)
+    if isinstance(test.get("enum"), list):
+        return key, tuple(test["enum"])
+    return None
 
-        cond = branches[spec.key][0] if spec.key in branches else None
-        show = with_inputs(cond) if cond is not None else None
-        required_when = tuple(with_inputs(cond) for _block, branch, cond in self.each_branch(s, siblings, path)
-                              if spec.key in (branch.get("required") or ()) and spec.key not in branches
-                              and not spec.required)
-        if show is None and not required_when:
-            return spec
-        return dataclasses.replace(spec, show_when=show, required_when=required_when)
+
+def _with_conditions(spec: FieldSpec, siblings: Mapping[str, FieldSpec], show: Condition | None,
+                     required_when: Sequence[Condition]) -> FieldSpec:
+    """The spec with its conditions, their values spelled as the controlling input's HTML values."""
+    def for_page(cond: Condition) -> Condition:
+        controller = siblings[cond.key]
+        by_value = ({_input_str(c.value): c.input for c in controller.choices}
+                    if controller.is_choice or controller.type == "boolean" else {})
+        inputs = tuple(by_value.get(_input_str(v), _input_str(v)) for v in cond.values)
+        return Condition(cond.key, controller.name, cond.values, inputs, cond.negate)
+
+    if show is None and not required_when:
+        return spec
+    return dataclasses.replace(spec, show_when=for_page(show) if show is not None else None,
+                               required_when=tuple(for_page(c) for c in required_when))
 
 
 def _validation_schema(schema: Any, ui: Any) -> Any:
