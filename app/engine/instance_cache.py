@@ -75,9 +75,6 @@ class _Cache:
             self._entries.clear()
             self._by_task.clear()
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def _forget_tasks(self, db_url: str, entry: Entry) -> None:
         for guid in entry.open_tasks:
             if self._by_task.get((db_url, guid)) == entry.instance_id:

@@ -324,7 +324,8 @@ def _sync_human_tasks(writes: StepWrites, inst, definition, before, after, event
         ))
         events.add("task_ready", task, at=now)
     writes.insert(OT, rows)
-    writes.insert_owners(OpenTaskOwner.__table__, owners)
+    writes.insert_children(OpenTaskOwner.__table__, OT, "task_guid", "open_task_id",
+                           [(guid, {"user_id": user}) for guid, user in owners])
 
 
 def _lane_owners(task) -> list[int]:

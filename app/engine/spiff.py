@@ -135,7 +135,7 @@ def round_trips(workflow: BpmnWorkflow) -> bool:
     into dicts, and drops callables and modules; an in-memory workflow holding any of those must not be
     reused in place of the stored one.
     """
-    stack: list = [workflow.data, workflow.correlations]
+    stack: list = [workflow.correlations]
     for wf in (workflow, *workflow.subprocesses.values()):
         stack.append(wf.data)
         for task in wf.tasks.values():

@@ -29,8 +29,9 @@ class StaleWrite(Exception):
 
 @dataclass
 class Operation:
-    kind: str  # "insert" | "insert_owners" | "delete" | "update"
+    kind: str  # "insert" | "insert_children" | "delete" | "update"
     table: Table
+    parent: tuple[Table, str, str] | None = None  # insert_children: (parent table, its key column, our fk)
     rows: list[dict] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
     where: dict[str, Any] = field(default_factory=dict)
@@ -51,11 +52,13 @@ class StepWrites:
             self.ops.append(op)
         return op
 
-    def insert_owners(self, table: Table, pairs: list[tuple[str, int]]) -> None:
-        """Owner rows of open tasks inserted in the same step, keyed by task guid (no ids needed)."""
-        if pairs:
-            self.ops.append(Operation("insert_owners", table,
-                                      rows=[{"task_guid": g, "user_id": u} for g, u in pairs]))
+    def insert_children(self, table: Table, parent: Table, parent_key: str, foreign_key: str,
+                        rows: list[tuple[Any, dict[str, Any]]]) -> None:
+        """Rows pointing at parent rows written earlier in the same step, found by a unique column of the
+        parent instead of its id (so no id has to come back first): rows are (parent key value, columns)."""
+        if rows:
+            self.ops.append(Operation("insert_children", table, parent=(parent, parent_key, foreign_key),
+                                      rows=[{"__key": key, **columns} for key, columns in rows]))
 
     def delete(self, table: Table, **where: Any) -> None:
         self.ops.append(Operation("delete", table, where=where))
@@ -104,14 +107,14 @@ def _run_core(conn: Connection, op: Operation) -> None:
         else:
             conn.execute(stmt, op.rows)
         return
-    if op.kind == "insert_owners":
-        from app.models import OpenTask
-
-        ot = OpenTask.__table__
+    if op.kind == "insert_children":
+        parent, parent_key, foreign_key = op.parent
         for row in op.rows:
+            columns = [k for k in row if k != "__key"]
             conn.execute(insert(t).from_select(
-                ["open_task_id", "user_id"],
-                select(ot.c.id, literal(row["user_id"])).where(ot.c.task_guid == row["task_guid"])))
+                [foreign_key, *columns],
+                select(parent.c.id, *(literal(row[k], t.c[k].type) for k in columns))
+                .where(parent.c[parent_key] == row["__key"])))
         return
     where = tuple((k, _is_many(v)) for k, v in op.where.items())
     params = {f"w_{k}": (list(v) if many else v) for (k, many), v in zip(where, op.where.values())}
@@ -139,14 +142,13 @@ def _adapters(table: Table) -> dict[str, Any]:
     return adapters
 
 
+def _value(table: Table, name: str, value: Any) -> Any:
+    fn = _adapters(table).get(name)
+    return fn(value) if fn is not None else value
+
+
 def _adapt(table: Table, names: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
-    adapters = _adapters(table)
-    out = []
-    for name in names:
-        value = row[name]
-        fn = adapters.get(name)
-        out.append(fn(value) if fn is not None else value)
-    return out
+    return [_value(table, name, row[name]) for name in names]
 
 
 def _where_sql(table: Table, where: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -154,10 +156,10 @@ def _where_sql(table: Table, where: dict[str, Any]) -> tuple[str, list[Any]]:
     for name, value in where.items():
         if _is_many(value):
             parts.append(f'"{name}" = ANY(%s)')
-            params.append([_adapt(table, (name,), {name: v})[0] for v in value])
+            params.append([_value(table, name, v) for v in value])
         else:
             parts.append(f'"{name}" = %s')
-            params.append(_adapt(table, (name,), {name: value})[0])
+            params.append(_value(table, name, value))
     return " AND ".join(parts), params
 
 
@@ -183,10 +185,16 @@ def _statements(op: Operation) -> list[tuple[str, list[Any], bool]]:
             out.append((head + ", ".join([one] * len(chunk)),
                         [v for row in chunk for v in _adapt(t, names, row)], False))
         return out
-    if op.kind == "insert_owners":
-        sql = (f'INSERT INTO "{t.name}" ("open_task_id", "user_id") '
-               'SELECT "id", %s FROM "open_task" WHERE "task_guid" = %s')
-        return [(sql, [row["user_id"], row["task_guid"]], False) for row in op.rows]
+    if op.kind == "insert_children":
+        parent, parent_key, foreign_key = op.parent
+        out = []
+        for row in op.rows:
+            columns = tuple(k for k in row if k != "__key")
+            values = ", ".join(["%s"] * len(columns))
+            sql = (f'INSERT INTO "{t.name}" ("{foreign_key}", {_columns(columns)}) '
+                   f'SELECT "id", {values} FROM "{parent.name}" WHERE "{parent_key}" = %s')
+            out.append((sql, [*_adapt(t, columns, row), row["__key"]], False))
+        return out
     where, params = _where_sql(t, op.where)
     if op.kind == "delete":
         return [(f'DELETE FROM "{t.name}" WHERE {where}', params, False)]

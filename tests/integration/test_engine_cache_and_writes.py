@@ -67,7 +67,8 @@ def test_write_plan_rows_ids_and_types(ctx, unique):
                                              due_at=due)])
         writes.insert(OT, [dict(instance_id=instance_id, task_guid=f"o-{unique}", spec_id="x", name="x", lane="l",
                                 process_key="k", process_name="k", addressed=True, created_at=due)])
-        writes.insert_owners(OpenTaskOwner.__table__, [(f"o-{unique}", user_id)])
+        writes.insert_children(OpenTaskOwner.__table__, OT, "task_guid", "open_task_id",
+                               [(f"o-{unique}", {"user_id": user_id})])
         writes.flush(session.connection())
     assert len(history.ids) == 2 and history.ids[0] < history.ids[1]
     rows = db.session.execute(select(HistoryEvent.id, HistoryEvent.at, HistoryEvent.data)
