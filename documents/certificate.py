@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -22,7 +21,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 
 from documents import signers as party_signers
-from documents.docx_tools import FONT, cell_text, paragraph, repeat_as_header, set_run_font
+from documents.docx_tools import FONT, cell_text, fit_cells, grid_table, paragraph, repeat_as_header, set_run_font
 from documents.pki import Credential
 from documents.render import docx_to_pdf
 from documents.settings import DocumentSettings
@@ -49,20 +48,14 @@ class CertificateData:
 
 
 def _table(doc, header: list[str], rows: list[tuple], widths_cm: list[float], size: float = 8) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths_cm):  # LibreOffice lays out by the grid's widths
-        column.width = Cm(width)
-    for cell, text, width in zip(table.rows[0].cells, header, widths_cm):
-        cell.width = Cm(width)
+    table = grid_table(doc, 1, widths_cm)
+    for cell, text in zip(table.rows[0].cells, header):
         cell_text(cell, text, size=size, bold=True, shade="F2F2F2")
     repeat_as_header(table.rows[0])
     for values in rows:
-        cells = table.add_row().cells
-        for cell, text, width in zip(cells, values, widths_cm):
-            cell.width = Cm(width)
+        row = table.add_row()
+        fit_cells(row, widths_cm)
+        for cell, text in zip(row.cells, values):
             cell_text(cell, str(text), size=size)
 
 

@@ -2,11 +2,13 @@
 heights and bookmarks (LibreOffice exports bookmarks as PDF named destinations)."""
 from __future__ import annotations
 
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+from collections.abc import Sequence
+
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Pt
 
 FONT = "WenQuanYi Micro Hei"  # Debian fonts-wqy-microhei; Word falls back to a CJK font if it is missing
 
@@ -44,6 +46,25 @@ def cell_text(cell, text: str, size: float = 10, bold: bool = False, shade: str 
         shd.set(qn("w:color"), "auto")
         shd.set(qn("w:fill"), shade)
         tc_pr.append(shd)
+
+
+def grid_table(container, rows: int, widths_cm: Sequence[float]):
+    """A bordered, centred table with fixed column widths."""
+    table = container.add_table(rows=rows, cols=len(widths_cm))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, widths_cm):  # LibreOffice lays out by the grid's widths,
+        column.width = Cm(width)
+    for row in table.rows:
+        fit_cells(row, widths_cm)
+    return table
+
+
+def fit_cells(row, widths_cm: Sequence[float]) -> None:
+    """Word lays out by the cells' widths: set them too (also on rows added later)."""
+    for cell, width in zip(row.cells, widths_cm):
+        cell.width = Cm(width)
 
 
 def row_height(row, cm: float) -> None:

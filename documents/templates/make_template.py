@@ -13,7 +13,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from documents.docx_tools import FONT  # noqa: E402
 from documents.docx_tools import bookmark as _bookmark  # noqa: E402
 from documents.docx_tools import cell_text as _cell_text  # noqa: E402
+from documents.docx_tools import grid_table  # noqa: E402
 from documents.docx_tools import paragraph as _paragraph  # noqa: E402
 from documents.docx_tools import row_height as _row_height  # noqa: E402
 from documents.docx_tools import set_run_font as _set_run_font  # noqa: E402
@@ -67,17 +68,9 @@ STANDARD_CLAUSES = [
 
 
 def _field_table(doc, rows) -> None:
-    widths = [Cm(3.3), Cm(5.2), Cm(3.3), Cm(5.2)]
-    table = doc.add_table(rows=len(rows), cols=4)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for column, width in zip(table.columns, widths):
-        column.width = width
+    table = grid_table(doc, len(rows), [3.3, 5.2, 3.3, 5.2])
     for row, pairs in zip(table.rows, rows):
         _row_height(row, 0.75)
-        for cell, width in zip(row.cells, widths):
-            cell.width = width
         if len(pairs) == 1:
             label, tag = pairs[0]
             merged = row.cells[1].merge(row.cells[3])
@@ -90,15 +83,9 @@ def _field_table(doc, rows) -> None:
 
 
 def _signature_table(doc) -> None:
-    table = doc.add_table(rows=3, cols=3)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    table = grid_table(doc, 3, [5.66] * len(SIGNATURE_PARTIES))
     _row_height(table.rows[1], 3.4)
     for i, (party, title) in enumerate(SIGNATURE_PARTIES):
-        table.columns[i].width = Cm(5.66)
-        for row in table.rows:
-            row.cells[i].width = Cm(5.66)
         _cell_text(table.rows[0].cells[i], title, bold=True, shade="F2F2F2", align=WD_ALIGN_PARAGRAPH.CENTER)
         stamp_cell = table.rows[1].cells[i]
         stamp_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
