@@ -27,15 +27,10 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _state(agreement_id: int) -> tuple[int, str]:
-    entries = chain.entries(agreement_id)
-    return (entries[-1].seq, entries[-1].entry_hash) if entries else (0, chain.GENESIS)
-
-
 def path_for(agreement_id: int) -> Path:
     """Where the certificate of the chain's current state is (or will be) stored."""
-    seq, last_hash = _state(agreement_id)
-    db.session.rollback()
+    last = chain.last_entry(agreement_id)
+    seq, last_hash = (last.seq, last.entry_hash) if last is not None else (0, chain.GENESIS)
     return documents.documents_dir() / "certificates" / f"{agreement_id}-{seq}-{last_hash[:16]}.pdf"
 
 
@@ -48,18 +43,20 @@ def current(agreement_id: int) -> bytes | None:
     return path.read_bytes() if path.exists() else None
 
 
-def request_build(agreement_id: int, verify_url: str) -> None:
+def request_build(agreement_id: int, verify_url: str) -> bool:
     """Hand the build to a worker, once per state of the chain: more requests for the same state within
-    five minutes (a build in progress, a user clicking again) enqueue nothing more."""
+    five minutes (a build in progress, a user clicking again) enqueue nothing more. True when the
+    certificate is there already (or a synchronous queue has just made it)."""
     from app.queue import job_queue, redis_connection
 
     path = path_for(agreement_id)
     if path.exists():
-        return
+        return True
     marker = f"{current_app.config['RQ_QUEUE']}:certificate:{path.name}"
     if redis_connection().set(marker, 1, nx=True, ex=300):
         job_queue().enqueue("tasks.document_jobs.make_certificate", agreement_id, verify_url, job_timeout=300,
                             result_ttl=600)
+    return path.exists()
 
 
 def build(agreement_id: int, verify_url: str) -> Path:
@@ -67,10 +64,10 @@ def build(agreement_id: int, verify_url: str) -> Path:
     from app.services.agreements import STATUS_LABELS
     from documents.certificate import CertificateData, certify, render_pdf
 
-    path = path_for(agreement_id)
-    if path.exists():
-        return path
-    try:
+    try:  # the transaction ends before LibreOffice works (no SQLite write lock held meanwhile)
+        path = path_for(agreement_id)
+        if path.exists():
+            return path
         session = db.session
         agreement = session.get(Agreement, agreement_id)
         if agreement is None:
@@ -95,7 +92,7 @@ def build(agreement_id: int, verify_url: str) -> Path:
         )
         credential = documents.credential_for(documents.Party.UNIVERSITY, agreement_id)
     finally:
-        db.session.rollback()  # no transaction (no SQLite write lock) while LibreOffice works
+        db.session.rollback()
     pdf = certify(render_pdf(data, settings), credential, settings, location=settings.university_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")

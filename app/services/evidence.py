@@ -150,9 +150,7 @@ def append(agreement_id: int, act: str, actor_id: int | None, remote_addr: str |
                                                                    EvidenceEntry.act == act)).scalars().all()
         if any((d or {}).get("job") == job_key for d in done):
             return None
-    last = session.execute(select(EvidenceEntry.seq, EvidenceEntry.entry_hash, EvidenceEntry.at)
-                           .where(EvidenceEntry.agreement_id == agreement_id)
-                           .order_by(EvidenceEntry.seq.desc()).limit(1)).one_or_none()
+    last = last_entry(agreement_id)
     actor_name = None
     if actor_id is not None:
         actor_name = session.execute(select(User.display_name).where(User.id == actor_id)).scalar()
@@ -168,6 +166,13 @@ def append(agreement_id: int, act: str, actor_id: int | None, remote_addr: str |
     row["entry_hash"] = entry_hash(row["prev_hash"], row)
     session.execute(insert(EvidenceEntry.__table__).values(**row))
     return None
+
+
+def last_entry(agreement_id: int):
+    """(seq, entry_hash, at) of the agreement's latest entry, or None."""
+    return db.session.execute(select(EvidenceEntry.seq, EvidenceEntry.entry_hash, EvidenceEntry.at)
+                              .where(EvidenceEntry.agreement_id == agreement_id)
+                              .order_by(EvidenceEntry.seq.desc()).limit(1)).one_or_none()
 
 
 def entries(agreement_id: int) -> list[EvidenceEntry]:

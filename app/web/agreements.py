@@ -220,8 +220,7 @@ def make_certificate(agreement_id: int):
     from app.services import agreement_certificate
 
     _facts_or_404(agreement_id)
-    agreement_certificate.request_build(agreement_id, url_for("verify.verify", _external=True))
-    if not agreement_certificate.ready(agreement_id):  # a synchronous queue (tests) has made it already
+    if not agreement_certificate.request_build(agreement_id, url_for("verify.verify", _external=True)):
         flash(_("The PDF certificate is being prepared; reload this page in a minute to download it."), "success")
     return redirect(url_for("agreements.audit", agreement_id=agreement_id), 303)
 
