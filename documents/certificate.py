@@ -11,17 +11,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Pt
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 
 from documents import signers as party_signers
-from documents.docx_tools import FONT, cell_text, fit_cells, grid_table, paragraph, repeat_as_header, set_run_font
+from documents.docx_tools import a4_document, cell_text, fit_cells, grid_table, paragraph, repeat_as_header
 from documents.pki import Credential
 from documents.render import docx_to_pdf
 from documents.settings import DocumentSettings
@@ -60,19 +57,8 @@ def _table(doc, header: list[str], rows: list[tuple], widths_cm: list[float], si
 
 
 def build_docx(c: CertificateData) -> bytes:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
-    section.left_margin = section.right_margin = Cm(1.5)
-    section.top_margin, section.bottom_margin = Cm(1.5), Cm(1.5)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(10)
-    normal.element.get_or_add_rPr().rFonts.set(qn("w:eastAsia"), FONT)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_run_font(footer.add_run(f"{c.university}就业指导中心出具    协议书编号：{c.agreement_number or '未编号'}"), 8)
+    doc = a4_document(landscape=True, side_cm=1.5, top_cm=1.5, bottom_cm=1.5, font_size=10,
+                      footer=f"{c.university}就业指导中心出具    协议书编号：{c.agreement_number or '未编号'}")
 
     paragraph(doc, c.university, size=11, align=WD_ALIGN_PARAGRAPH.CENTER)
     paragraph(doc, "就业协议书签署审计证书", size=18, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=6)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from docx import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -11,6 +13,26 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 FONT = "WenQuanYi Micro Hei"  # Debian fonts-wqy-microhei; Word falls back to a CJK font if it is missing
+
+
+def a4_document(*, landscape: bool, side_cm: float, top_cm: float, bottom_cm: float, font_size: float,
+                footer: str):
+    """An A4 Word document in the CJK font, with a centred one-line footer."""
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    width, height = (Cm(29.7), Cm(21.0)) if landscape else (Cm(21.0), Cm(29.7))
+    section.page_width, section.page_height = width, height
+    section.left_margin = section.right_margin = Cm(side_cm)
+    section.top_margin, section.bottom_margin = Cm(top_cm), Cm(bottom_cm)
+    normal = doc.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(font_size)
+    normal.element.get_or_add_rPr().rFonts.set(qn("w:eastAsia"), FONT)
+    line = section.footer.paragraphs[0]
+    line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    set_run_font(line.add_run(footer), 8)
+    return doc
 
 
 def set_run_font(run, size: float, bold: bool = False, font: str = FONT) -> None:

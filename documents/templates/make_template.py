@@ -11,21 +11,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Pt, RGBColor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from documents.docx_tools import FONT  # noqa: E402
+from documents.docx_tools import a4_document  # noqa: E402
 from documents.docx_tools import bookmark as _bookmark  # noqa: E402
 from documents.docx_tools import cell_text as _cell_text  # noqa: E402
 from documents.docx_tools import grid_table  # noqa: E402
 from documents.docx_tools import paragraph as _paragraph  # noqa: E402
 from documents.docx_tools import row_height as _row_height  # noqa: E402
-from documents.docx_tools import set_run_font as _set_run_font  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "tripartite_agreement.docx"
 SIGNATURE_PARTIES = (
@@ -95,20 +91,8 @@ def _signature_table(doc) -> None:
 
 
 def build(path: Path = OUT) -> Path:
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2.0)
-    section.top_margin, section.bottom_margin = Cm(1.8), Cm(1.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(10.5)
-    normal.element.get_or_add_rPr().rFonts.set(qn("w:eastAsia"), FONT)
-
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_run_font(footer.add_run("协议书编号：{{ agreement_number }}    本协议由{{ university.name }}就业指导中心监制"), 8)
+    doc = a4_document(landscape=False, side_cm=2.0, top_cm=1.8, bottom_cm=1.6, font_size=10.5,
+                      footer="协议书编号：{{ agreement_number }}    本协议由{{ university.name }}就业指导中心监制")
 
     _paragraph(doc, "协议书编号：{{ agreement_number }}", size=9.5, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, "全国普通高等学校毕业生就业协议书", size=18, bold=True,
