@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.extensions import babel, db, login_manager, migrate
+from app.platform.extensions import babel, db, login_manager, migrate
 
 
 def create_app(config_class: type | str | None = None) -> Flask:
@@ -27,6 +27,7 @@ def create_app(config_class: type | str | None = None) -> Flask:
 
     from app import models  # noqa: F401 - register the tables
     from app.cli import register_cli
+    from app.engine import models as engine_models  # noqa: F401
     from app.web import register_blueprints
 
     register_blueprints(app)

@@ -11,7 +11,7 @@ import time
 
 def main() -> None:
     from app import create_app
-    from app.queue import redis_url
+    from app.platform.queue import redis_url
 
     app = create_app()
     with app.app_context():

@@ -47,7 +47,7 @@ class Leadership:
 
 def tick(app: Flask, leadership: Leadership) -> None:
     from app.engine import jobs, timers
-    from app.extensions import db
+    from app.platform.extensions import db
 
     with app.app_context():
         if not leadership.hold():
@@ -63,7 +63,7 @@ def tick(app: Flask, leadership: Leadership) -> None:
 
 
 def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     with app.app_context():
         leadership = Leadership(redis_connection(), key=os.environ.get("SCHEDULER_LEADER_KEY", LEADER_KEY))

@@ -9,7 +9,7 @@ from rq import SimpleWorker
 
 def main(argv: list[str] | None = None) -> None:
     from app import create_app
-    from app.queue import job_queue, redis_connection
+    from app.platform.queue import job_queue, redis_connection
 
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")

@@ -89,7 +89,7 @@ def build_app(database_url: str, tmp: Path, redis_url: str = "redis://127.0.0.1:
 
 
 def release_app(app) -> None:
-    from app.extensions import db
+    from app.platform.extensions import db
 
     with app.app_context():
         db.session.remove()

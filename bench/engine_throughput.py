@@ -123,8 +123,8 @@ class Platform:
         from sqlalchemy import select
 
         from app import engine
-        from app.extensions import db
-        from app.models import OpenTask
+        from app.engine.models import OpenTask
+        from app.platform.extensions import db
 
         instance_id = engine.start_instance(self.defs[SIMPLE_PID], {"amount": 5})
         guid = db.session.execute(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id)).scalar_one()
@@ -139,8 +139,8 @@ class Platform:
     def check_completed(self, process_key: str) -> tuple[int, int]:
         from sqlalchemy import func, select
 
-        from app.extensions import db
-        from app.models import ProcessInstance as PI
+        from app.engine.models import ProcessInstance as PI
+        from app.platform.extensions import db
 
         rows = dict(db.session.execute(select(PI.status, func.count()).where(PI.process_key == process_key)
                                        .group_by(PI.status)).all())
@@ -148,7 +148,7 @@ class Platform:
         return rows.get("completed", 0), sum(rows.values())
 
     def close(self) -> None:
-        from app.extensions import db
+        from app.platform.extensions import db
 
         db.session.remove()
         self.ctx.pop()
@@ -247,9 +247,10 @@ def step_costs(plat: Platform, points: list[int], samples: int, ceiling: int | N
 
     from app import engine
     from app.engine import runtime, snapshot
+    from app.engine.models import OpenTask
+    from app.engine.models import ProcessInstance as PI
     from app.engine.spiff import dump_state
-    from app.extensions import db
-    from app.models import OpenTask, ProcessInstance as PI
+    from app.platform.extensions import db
 
     windows = {}
     for p in points:
@@ -310,8 +311,8 @@ def step_costs(plat: Platform, points: list[int], samples: int, ceiling: int | N
 def measure_floor(plat: Platform, args) -> float:
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models import ProcessInstance as PI
+    from app.engine.models import ProcessInstance as PI
+    from app.platform.extensions import db
 
     row = db.session.execute(select(PI.state, PI.definition_id).where(PI.process_key == SIMPLE_PID)
                              .order_by(PI.id.desc()).limit(1)).one()

@@ -93,7 +93,7 @@ def main() -> int:
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
-    from app.extensions import db
+    from app.platform.extensions import db
     from app.services.access import Principal
     from app.services.inbox import InboxQuery, list_tasks
 

@@ -71,8 +71,8 @@ def iso(dt: datetime) -> str:
 def pending_timers() -> tuple[int, datetime | None]:
     from sqlalchemy import func, select
 
-    from app.extensions import db
-    from app.models import Timer
+    from app.engine.models import Timer
+    from app.platform.extensions import db
 
     count, oldest = db.session.execute(select(func.count(), func.min(Timer.due_at))).one()
     db.session.rollback()
@@ -82,8 +82,8 @@ def pending_timers() -> tuple[int, datetime | None]:
 def fired_count() -> int:
     from sqlalchemy import func, select
 
-    from app.extensions import db
-    from app.models import HistoryEvent
+    from app.engine.models import HistoryEvent
+    from app.platform.extensions import db
 
     n = db.session.execute(select(func.count()).select_from(HistoryEvent)
                            .where(HistoryEvent.event_type == "timer_fired")).scalar()
@@ -139,8 +139,8 @@ def collect_lags() -> list[tuple[datetime, float]]:
     """(due, lag seconds) for every timer_fired event."""
     from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models import HistoryEvent
+    from app.engine.models import HistoryEvent
+    from app.platform.extensions import db
 
     rows = db.session.execute(select(HistoryEvent.at, HistoryEvent.data)
                               .where(HistoryEvent.event_type == "timer_fired")).all()
@@ -306,7 +306,7 @@ def main(argv=None) -> int:
         if proc is not None:
             stop_scheduler(proc)
         if ctx is not None:
-            from app.extensions import db
+            from app.platform.extensions import db
 
             db.session.remove()
             ctx.pop()

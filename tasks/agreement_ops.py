@@ -11,11 +11,10 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner
 from app.engine.registry import JobContext, operation
-from app.extensions import db
-from app.models import (
-    Agreement, CounselorScope, Employer, HistoryEvent, OpenTask, OpenTaskOwner, User, UserRole,
-)
+from app.models import Agreement, CounselorScope, Employer, User, UserRole
+from app.platform.extensions import db
 from app.services import agreement_documents, agreements, employers
 from integrations.notifications import Message, notifier
 
@@ -34,7 +33,7 @@ def task_actor(instance_id: int, spec_id: str | None) -> tuple[int | None, str |
 
 
 def app_notifier():
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     return notifier(redis_connection(), current_app.config["RQ_QUEUE"], current_app.config.get("NOTIFICATIONS",
                                                                                                 "simulator"))

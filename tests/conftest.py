@@ -39,7 +39,7 @@ def _redis_url(var_dir: Path) -> tuple[str, str | None]:
     except Exception as err:  # noqa: BLE001
         if IN_CI:
             pytest.exit(f"CI: Redis at {REDIS_URL} unreachable: {err}", returncode=3)
-        from app.queue import embedded_redis_url
+        from app.platform.queue import embedded_redis_url
 
         return embedded_redis_url(var_dir), f"Redis at {REDIS_URL} unreachable ({err}); used embedded Redis"
 
@@ -107,7 +107,7 @@ def app(request, tmp_path_factory, redis_url):
     app, schema = _make_app(request.param, tmp, redis_url)
     app.config["BACKEND"] = request.param
     yield app
-    from app.extensions import db
+    from app.platform.extensions import db
 
     with app.app_context():
         db.engine.dispose()
@@ -121,7 +121,7 @@ def app(request, tmp_path_factory, redis_url):
 @pytest.fixture
 def ctx(app):
     """An app context for the test; the session is cleaned up after it."""
-    from app.extensions import db
+    from app.platform.extensions import db
 
     with app.app_context():
         yield app

@@ -8,7 +8,7 @@ from app.engine.registry import JobContext, operation
 
 
 def _redis():
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     return redis_connection()
 

@@ -38,7 +38,7 @@ def run_worker(settings: dict, overrides: dict | None = None, burst: bool = True
     """A real RQ worker (the same class the platform runs) on the test queue."""
     from rq import SimpleWorker
 
-    from app.queue import job_queue, redis_connection
+    from app.platform.queue import job_queue, redis_connection
 
     app = _app(settings, RQ_ASYNC=True, **(overrides or {}))
     with app.app_context():
@@ -50,8 +50,8 @@ def complete_everything(settings: dict, instance_ids: list[int], result_file: st
     from sqlalchemy import select
 
     from app import engine
-    from app.extensions import db
-    from app.models import OpenTask
+    from app.engine.models import OpenTask
+    from app.platform.extensions import db
 
     app = _app(settings, RQ_ASYNC=True)
     done, conflicts = 0, 0

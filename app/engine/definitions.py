@@ -13,7 +13,6 @@ from pathlib import Path
 
 from flask import current_app
 from lxml import etree
-from sqlalchemy import func, select
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -25,14 +24,15 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
+from sqlalchemy import func, select
 
 from app.engine.errors import DeployError
+from app.engine.models import ProcessDefinition
 from app.engine.registry import load_operations
 from app.engine.sandbox import SandboxEnvironment, check_source
 from app.engine.spiff import AsyncServiceTask, BpmnParser, dump_spec
-from app.extensions import db
-from app.models import ProcessDefinition
-from app.models.uow import unit_of_work
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.models import HistoryEvent
-from app.models.types import utcnow
+from app.engine.models import HistoryEvent
+from app.platform.db_types import utcnow
 
 EVENT_TYPES = frozenset({
     "instance_started", "instance_completed", "instance_terminated", "instance_suspended",

@@ -14,18 +14,18 @@ import traceback
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import and_, or_, select, update
 
 from app.engine.errors import EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
+from app.engine.models import HistoryEvent, Incident, Job, ProcessInstance
 from app.engine.registry import JobContext, load_operations
 from app.engine.runtime import Loaded, advance, open_incident
 from app.engine.snapshot import find_task
-from app.extensions import db
-from app.models import HistoryEvent, Incident, Job, ProcessInstance
-from app.models.types import utcnow
-from app.models.uow import after_commit, unit_of_work
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 JOB = Job.__table__
@@ -41,7 +41,7 @@ def relay(job_ids: list[int]) -> None:
     """Hand pending jobs to RQ. Safe to call twice for the same job: the claim decides who runs it."""
     if not job_ids:
         return
-    from app.queue import job_queue
+    from app.platform.queue import job_queue
 
     queue = job_queue()
     timeout = current_app.config["JOB_TIMEOUT_S"]

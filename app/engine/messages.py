@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from sqlalchemy import select
 
 from app.engine.errors import CorrelationError
 from app.engine.history import HistoryBuffer
-from app.engine.snapshot import event_definitions
+from app.engine.models import MessageSubscription, ProcessDefinition, ProcessInstance
 from app.engine.runtime import Loaded, advance, start_instance
-from app.extensions import db
-from app.models import MessageSubscription, ProcessDefinition, ProcessInstance
+from app.engine.snapshot import event_definitions
+from app.platform.extensions import db
 
 SUB = MessageSubscription.__table__
 

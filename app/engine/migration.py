@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
 
 from app.engine.errors import InvalidState, MigrationError, NotFound
+from app.engine.models import OpenTask, ProcessInstance
 from app.engine.runtime import Loaded, advance, definition_info
 from app.engine.spiff import load_spec
-from app.extensions import db
-from app.models import OpenTask, ProcessInstance
+from app.platform.extensions import db
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 

@@ -20,20 +20,17 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.engine import instance_cache, snapshot
 from app.engine.compaction import compact, pruned_completed
 from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
-from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
-from app.engine.step_writes import StaleWrite, StepWrites
-from app.extensions import db
-from app.models import (
+from app.engine.models import (
     HistoryEvent,
     Incident,
     Job,
@@ -44,8 +41,11 @@ from app.models import (
     ProcessInstance,
     Timer,
 )
-from app.models.types import utcnow
-from app.models.uow import after_commit, unit_of_work
+from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
+from app.engine.step_writes import StaleWrite, StepWrites
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import after_commit, unit_of_work
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, literal, select, update
 from sqlalchemy.exc import DBAPIError
 
-from app.models.types import UTCDateTime
+from app.platform.db_types import UTCDateTime
 
 
 class StaleWrite(Exception):

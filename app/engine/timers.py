@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import logging
-
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from app.engine.errors import EngineError
+from app.engine.models import ProcessInstance, Timer
 from app.engine.runtime import advance
-from app.extensions import db
-from app.models import ProcessInstance, Timer
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 
 log = logging.getLogger(__name__)
 T = Timer.__table__

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text
 
-import app.models.types
+import app.platform.db_types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -1,19 +1,17 @@
-"""SQLAlchemy models. Import every model module here so Alembic sees the whole schema."""
-from app.models.user import (  # noqa: F401
-    College, CounselorScope, Employer, Major, OperationLog, Student, User, UserRole,
-)
-from app.models.engine import (  # noqa: F401
-    HistoryEvent,
-    Incident,
-    Job,
-    MessageSubscription,
-    OpenTask,
-    OpenTaskOwner,
-    ProcessDefinition,
-    ProcessInstance,
-    TaskDraft,
-    Timer,
-)
+"""Accounts and agreement tables (the engine's own tables are in app/engine/models.py)."""
 from app.models.agreement import (  # noqa: F401
-    Agreement, AgreementDocument, Counter, EvidenceEntry,
+    Agreement,
+    AgreementDocument,
+    Counter,
+    EvidenceEntry,
+)
+from app.models.user import (  # noqa: F401
+    College,
+    CounselorScope,
+    Employer,
+    Major,
+    OperationLog,
+    Student,
+    User,
+    UserRole,
 )

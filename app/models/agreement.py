@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.models.types import Json, UTCDateTime, utcnow
+from app.platform.db_types import Json, UTCDateTime, utcnow
+from app.platform.extensions import db
 
 # offered -> accepted -> in_review -> signing -> in_force -> rescinded
 #         \-> declined | expired | revoked (before in_force)

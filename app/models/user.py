@@ -10,8 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.types import Json, UTCDateTime, utcnow
+from app.platform.db_types import Json, UTCDateTime, utcnow
+from app.platform.extensions import db
 
 
 class College(db.Model):

@@ -5,14 +5,14 @@ SQL filters so that lists never show a row the detail page would refuse.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import tomllib
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
 
 POLICY_FILE = Path(__file__).resolve().parent.parent.parent / "config" / "permissions.toml"
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from app.extensions import db
 from app.models import Agreement, Employer, User
+from app.platform.extensions import db
 from app.services import agreement_documents as documents
 from app.services import evidence as chain
 
@@ -47,7 +47,7 @@ def request_build(agreement_id: int, verify_url: str) -> bool:
     """Hand the build to a worker, once per state of the chain: more requests for the same state within
     five minutes (a build in progress, a user clicking again) enqueue nothing more. True when the
     certificate is there already (or a synchronous queue has just made it)."""
-    from app.queue import job_queue, redis_connection
+    from app.platform.queue import job_queue, redis_connection
 
     path = path_for(agreement_id)
     if path.exists():

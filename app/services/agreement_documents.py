@@ -21,10 +21,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert, select
 
-from app.extensions import db
 from app.models import Agreement, AgreementDocument, College, Employer, Major, Student, User
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services import evidence
 from documents import pki
 from documents.settings import DEFAULT_FONT, DocumentSettings

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
-from app.extensions import db
 from app.models import Agreement, AgreementDocument, College, Employer, EvidenceEntry, Major, Student, User
 from app.models.agreement import OPEN_STATUSES
+from app.platform.extensions import db
 from app.services.access import Principal
 
 STATUSES = ("offered", "accepted", "in_review", "signing", "in_force", "declined", "expired", "revoked",

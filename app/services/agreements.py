@@ -26,13 +26,22 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import engine
-from app.extensions import db
+from app.engine.models import ProcessInstance
 from app.models import (
-    Agreement, AgreementDocument, College, Counter, Employer, EvidenceEntry, Major, ProcessInstance, Student, User,
+    Agreement,
+    AgreementDocument,
+    College,
+    Counter,
+    Employer,
+    EvidenceEntry,
+    Major,
+    Student,
+    User,
 )
 from app.models.agreement import FINAL_STATUSES, OPEN_STATUSES
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services import agreement_documents as documents
 from app.services import evidence as chain
 

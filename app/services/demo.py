@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from app.models import College, CounselorScope, Employer, Major, Student, User, UserRole
-from app.models.uow import unit_of_work
+from app.platform.uow import unit_of_work
 
 DEMO_PASSWORD = "Demo@2026"
 

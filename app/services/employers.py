@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from app import engine
-from app.extensions import db
-from app.models import Employer, ProcessInstance, User, UserRole
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.engine.models import ProcessInstance
+from app.models import Employer, User, UserRole
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services.form_schema import is_phone
 from documents.pki import is_valid_credit_code
 

@@ -21,9 +21,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import func, insert, select
 
-from app.extensions import db
 from app.models import Agreement, AgreementDocument, EvidenceEntry, User
-from app.models.types import utcnow
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
 
 GENESIS = "0" * 64
 ACTS = frozenset({

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.models import OperationLog
-from app.models.uow import unit_of_work
+from app.platform.uow import unit_of_work
 from app.services import agreement_queries as queries
 from app.services.access import Principal
 from documents.context import mask_id_number, mask_phone

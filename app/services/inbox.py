@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
-from app.extensions import db
-from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, User
-from app.models.types import utcnow
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance
+from app.models import User
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
 from app.services.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 
 LOCAL = ZoneInfo("Asia/Shanghai")

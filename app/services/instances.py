@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app import engine
-from app.extensions import db
-from app.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance, User
+from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
+from app.models import User
+from app.platform.extensions import db
 from app.services.access import Principal, instance_clause, task_clause
 
 STATUSES = ("running", "suspended", "completed", "terminated")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
 from app.models import User
+from app.platform.extensions import db
 
 
 def find_user(username: str) -> User | None:

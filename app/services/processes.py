@@ -5,9 +5,10 @@ from sqlalchemy import select
 
 from app import engine
 from app.engine.definitions import latest_definitions
-from app.extensions import db
-from app.models import OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, Student, User
-from app.models.uow import unit_of_work
+from app.engine.models import OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance
+from app.models import Student, User
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services.access import Principal
 
 

@@ -14,10 +14,11 @@ from markupsafe import Markup
 from sqlalchemy import delete, select
 
 from app import engine
-from app.extensions import db
-from app.models import HistoryEvent, OpenTask, TaskDraft, User
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.engine.models import HistoryEvent, OpenTask, TaskDraft
+from app.models import User
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services import form_schema as fs
 from app.services.uploads import UploadBatch, upload_path
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from app.extensions import db, login_manager
+from app.platform.extensions import db, login_manager
 
 csrf = CSRFProtect()
 
@@ -88,9 +88,8 @@ def _errors(app: Flask) -> None:
 def _context(app: Flask) -> None:
     @app.context_processor
     def shared():
+        from app.platform.db_types import utcnow
         from app.services.access import load_policy
-
-        from app.models.types import utcnow
 
         data = {"current_locale": select_locale(), "roles_policy": load_policy(), "now_utc": utcnow()}
         if current_user.is_authenticated:

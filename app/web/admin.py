@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import DeployError, EngineError
-from app.extensions import db
-from app.models import OperationLog, ProcessDefinition, ProcessInstance
+from app.engine.models import ProcessDefinition, ProcessInstance
+from app.models import OperationLog
+from app.platform.extensions import db
 from app.web.params import page_number
 from app.web.security import permission_required, principal
 

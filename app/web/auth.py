@@ -10,8 +10,8 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
 from app.models import User
+from app.platform.extensions import db
 from app.web.security import clear_login_failures, login_locked, login_only, public, record_login_failure
 
 bp = Blueprint("auth", __name__)

@@ -5,7 +5,7 @@ import time
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from app.extensions import db
+from app.platform.extensions import db
 from app.web.security import public
 
 bp = Blueprint("health", __name__)
@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def health():
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     checks = {}
     try:
@@ -38,7 +38,7 @@ def health():
 def pieces():
     from rq import Worker
 
-    from app.queue import job_queue, redis_connection
+    from app.platform.queue import job_queue, redis_connection
     from app.scheduler import HEARTBEAT_KEY
 
     try:

@@ -39,8 +39,8 @@ def diagram(instance_id: int):
     instance = instances.visible_instance(principal(), instance_id)
     if instance is None:
         abort(404)
-    from app.extensions import db
-    from app.models import ProcessDefinition
+    from app.engine.models import ProcessDefinition
+    from app.platform.extensions import db
 
     xml = db.session.get(ProcessDefinition, instance.definition_id).bpmn_xml
     return Response(xml, mimetype="application/xml", headers={"X-Content-Type-Options": "nosniff"})

@@ -12,8 +12,8 @@ from flask import Flask, abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import insert
 
-from app.extensions import db, login_manager
 from app.models import OperationLog, User
+from app.platform.extensions import db, login_manager
 from app.services.access import Principal
 
 PUBLIC = "public"
@@ -75,14 +75,14 @@ def _keys(username: str) -> list[str]:
 
 
 def login_locked(username: str) -> bool:
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     counts = redis_connection().mget(_keys(username))
     return any(c is not None and int(c) >= MAX_FAILURES for c in counts)
 
 
 def record_login_failure(username: str) -> None:
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     pipe = redis_connection().pipeline()
     for key in _keys(username):
@@ -92,7 +92,7 @@ def record_login_failure(username: str) -> None:
 
 
 def clear_login_failures(username: str) -> None:
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     redis_connection().delete(_keys(username)[0])
 
@@ -105,7 +105,7 @@ def rate_limited(view: Callable) -> Callable:
     @wraps(view)
     def limited(*args, **kwargs):
         if request.method == "POST":
-            from app.queue import redis_connection
+            from app.platform.queue import redis_connection
 
             limit = current_app.config.get("PUBLIC_POSTS_PER_WINDOW", 30)
             key = f"ratelimit:{request.endpoint}:{request.remote_addr}"

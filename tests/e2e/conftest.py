@@ -47,7 +47,7 @@ class Web:
 
     def query(self, statement):
         """Run one SELECT in a short app context of its own; returns the result rows."""
-        from app.extensions import db
+        from app.platform.extensions import db
 
         with self.app.app_context():
             try:
@@ -60,7 +60,7 @@ class Web:
         return rows[0][0] if rows else None
 
     def add(self, obj) -> int:
-        from app.extensions import db
+        from app.platform.extensions import db
 
         with self.app.app_context():
             db.session.add(obj)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.models import Incident, OpenTask, ProcessDefinition
+from app.engine.models import Incident, OpenTask, ProcessDefinition
 from tests.e2e.conftest import ROLE_USERS
 
 ROLES = ["anonymous", *ROLE_USERS]
@@ -175,7 +175,7 @@ def test_employers_do_not_see_students_or_each_other(web, objects):
 
 
 def test_login_throttled_after_failures(web, unique):
-    from app.queue import redis_connection
+    from app.platform.queue import redis_connection
 
     client = web.app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"10.9.{int(unique[:2], 16)}.{int(unique[2:4], 16)}"

@@ -14,7 +14,8 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from app.models import Agreement, College, Employer, EvidenceEntry, OpenTask, OperationLog, Student, User
+from app.engine.models import OpenTask
+from app.models import Agreement, College, Employer, EvidenceEntry, OperationLog, Student, User
 from app.models.agreement import OPEN_STATUSES
 from app.services.exports import AGREEMENT_COLUMNS
 
@@ -30,7 +31,8 @@ COLUMNS = [key for key, _width in AGREEMENT_COLUMNS]
 
 def credit_code(seed: str) -> str:
     """A valid 统一社会信用代码 (GB 32100-2015 check character) made from `seed`."""
-    from documents.pki import _CREDIT_CODE_CHARS as chars, _CREDIT_CODE_WEIGHTS as weights
+    from documents.pki import _CREDIT_CODE_CHARS as chars
+    from documents.pki import _CREDIT_CODE_WEIGHTS as weights
 
     body = "91310000" + "".join(chars[int(c, 16) % len(chars)] for c in seed[:9].ljust(9, "0"))
     total = sum(chars.index(c) * w for c, w in zip(body, weights))
@@ -370,8 +372,8 @@ def make_student(web, unique: str) -> str:
     """A fresh CS student (own agreements only: the demo students are shared by other tests)."""
     from werkzeug.security import generate_password_hash
 
-    from app.extensions import db
     from app.models import Major, UserRole
+    from app.platform.extensions import db
     from app.services.demo import DEMO_PASSWORD
 
     student_no = f"2026{int(unique[:6], 16) % 10**6:06d}"

@@ -10,7 +10,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from app.models import Agreement, OpenTask
+from app.engine.models import OpenTask
+from app.models import Agreement
 from tests.e2e.test_agreement_web import issue, make_employer, make_student, work_task
 from tests.procs import app_settings, run_worker
 
@@ -74,9 +75,9 @@ def test_agreement_life_through_the_web_with_a_real_worker(web, unique):
         assert row.number and row.number.startswith("2026-")
         resp = web.client(student).get(f"/agreements/{first}/document.pdf")
         assert resp.status_code == 200 and resp.data.startswith(b"%PDF-")
-        from documents.verify import verify_pdf
         from app.services.agreement_documents import document_settings
         from documents.pki import ca_certificate_path, load_certificate
+        from documents.verify import verify_pdf
 
         with web.app.app_context():
             report = verify_pdf(resp.data, [load_certificate(ca_certificate_path(document_settings()))])

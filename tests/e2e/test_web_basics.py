@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from app.models import OpenTask, TaskDraft
+from app.engine.models import OpenTask, TaskDraft
 from tests.e2e.conftest import ROLE_USERS
 
 

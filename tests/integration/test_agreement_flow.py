@@ -15,21 +15,28 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-
 from flask import current_app
+from sqlalchemy import select
 
 from app import engine
 from app.engine import timers
+from app.engine.models import Job
 from app.engine.registry import OPERATIONS, JobContext
-from app.extensions import db
-from app.models import Job
+from app.platform.extensions import db
 from app.services import agreement_certificate, agreement_documents, agreements
 from app.services.agreements import AgreementError
 from documents import pki, verify
 from tasks.agreement_ops import app_notifier
 from tests.integration.test_agreement_helpers import (  # noqa: F401 - fixtures
-    TASK_CLIENT, TERMS, agreement, complete, deployed, people, wait_for, wait_status, wait_task,
+    TASK_CLIENT,
+    TERMS,
+    agreement,
+    complete,
+    deployed,
+    people,
+    wait_for,
+    wait_status,
+    wait_task,
 )
 from tests.pdf_tools import flip_byte_in_signed_content, pdftotext
 from tests.procs import app_settings, run_worker

@@ -10,10 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app import engine
-from app.extensions import db
-from app.models import (
-    Agreement, College, CounselorScope, Employer, Incident, Job, Major, OpenTask, Student, User, UserRole,
-)
+from app.engine.models import Incident, Job, OpenTask
+from app.models import Agreement, College, CounselorScope, Employer, Major, Student, User, UserRole
+from app.platform.extensions import db
 from documents.pki import _CREDIT_CODE_CHARS, _CREDIT_CODE_WEIGHTS
 
 TERMS = {

@@ -12,15 +12,22 @@ from sqlalchemy.exc import IntegrityError
 
 from app import engine
 from app.engine import timers
-from app.extensions import db
-from app.models import Agreement, Employer, EvidenceEntry, OpenTask, OpenTaskOwner, ProcessInstance, User
-from app.models.types import utcnow
-from app.models.uow import unit_of_work
+from app.engine.models import OpenTask, OpenTaskOwner, ProcessInstance
+from app.models import Agreement, Employer, EvidenceEntry, User
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from app.services import agreements, employers
 from app.services import evidence as chain
 from app.services.agreements import AgreementError
 from tests.integration.test_agreement_helpers import (  # noqa: F401 - fixtures
-    TERMS, agreement, complete, credit_code, deployed, open_task, people,
+    TERMS,
+    agreement,
+    complete,
+    credit_code,
+    deployed,
+    open_task,
+    people,
 )
 
 ACCEPT = {"student_decision": "accept", "student_phone": "13800001111", "student_email": "zsf@example.edu.cn"}

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app import engine
 from app.engine import instance_cache, runtime
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance, Timer
 from app.engine.step_writes import StaleWrite, StepWrites
-from app.extensions import db
-from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance, Timer
-from app.models.uow import unit_of_work
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one, events, make_user, open_tasks
 

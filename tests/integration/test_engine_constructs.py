@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app import engine
 from app.engine import Source, timers
-from app.extensions import db
-from app.models import OpenTask
+from app.engine.models import OpenTask
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one, events, open_tasks
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import Source
-from app.extensions import db
-from app.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, User
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance
+from app.models import User
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from app import engine
 from app.engine import jobs, timers
-from app.extensions import db
-from app.models import HistoryEvent, Incident, Job, MessageSubscription, OpenTask, Timer
+from app.engine.models import HistoryEvent, Incident, Job, MessageSubscription, OpenTask, Timer
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one, events, open_tasks
 

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine.compaction import THRESHOLD
-from app.extensions import db
-from app.models import HistoryEvent, OpenTask, ProcessInstance
+from app.engine.models import HistoryEvent, OpenTask, ProcessInstance
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine import jobs
-from app.extensions import db
-from app.models import HistoryEvent, Job, OpenTask, ProcessInstance
-from app.queue import redis_connection
+from app.engine.models import HistoryEvent, Job, OpenTask, ProcessInstance
+from app.platform.extensions import db
+from app.platform.queue import redis_connection
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one
 from tests.procs import app_settings, complete_everything, run_worker

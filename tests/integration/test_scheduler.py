@@ -10,9 +10,9 @@ import time
 from sqlalchemy import func, select
 
 from app import engine
-from app.extensions import db
-from app.models import HistoryEvent
-from app.queue import redis_connection
+from app.engine.models import HistoryEvent
+from app.platform.extensions import db
+from app.platform.queue import redis_connection
 from app.scheduler import Leadership
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one, open_tasks

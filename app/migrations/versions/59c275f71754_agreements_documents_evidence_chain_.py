@@ -5,12 +5,12 @@ Revises: cf7d46cd5b37
 Create Date: 2026-11-27 06:22:21.364463
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
-
-import app.models.types
 from sqlalchemy.dialects import postgresql
+
+import app.platform.db_types
 
 # revision identifiers, used by Alembic.
 revision = '59c275f71754'
@@ -35,10 +35,10 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('terms', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('offered_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('response_deadline', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('in_force_at', app.models.types.UTCDateTime(), nullable=True),
-    sa.Column('ended_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('offered_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('response_deadline', app.platform.db_types.UTCDateTime(), nullable=True),
+    sa.Column('in_force_at', app.platform.db_types.UTCDateTime(), nullable=True),
+    sa.Column('ended_at', app.platform.db_types.UTCDateTime(), nullable=True),
     sa.Column('end_reason', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['user_account.id'], name=op.f('fk_agreement_created_by_user_account')),
     sa.ForeignKeyConstraint(['employer_id'], ['employer.id'], name=op.f('fk_agreement_employer_id_employer')),
@@ -63,7 +63,7 @@ def upgrade():
     sa.Column('path', sa.String(length=255), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['agreement_id'], ['agreement.id'], name=op.f('fk_agreement_document_agreement_id_agreement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agreement_document')),
     sa.UniqueConstraint('agreement_id', 'version', name=op.f('uq_agreement_document_agreement_id_version'))
@@ -76,7 +76,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('agreement_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=120), nullable=True),
     sa.Column('act', sa.String(length=30), nullable=False),
@@ -95,7 +95,7 @@ def upgrade():
     with op.batch_alter_table('employer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('qualification_file', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True))
         batch_op.add_column(sa.Column('reviewed_by', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('reviewed_at', app.models.types.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('reviewed_at', app.platform.db_types.UTCDateTime(), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -5,12 +5,12 @@ Revises: f8cb9271835d
 Create Date: 2026-11-27 06:03:00.254524
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
-
-import app.models.types
 from sqlalchemy.dialects import postgresql
+
+import app.platform.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'cf7d46cd5b37'
@@ -38,13 +38,13 @@ def upgrade():
     sa.Column('contact_name', sa.String(length=80), nullable=True),
     sa.Column('contact_phone', sa.String(length=30), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_employer')),
     sa.UniqueConstraint('credit_code', name=op.f('uq_employer_credit_code'))
     )
     op.create_table('operation_log',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('username', sa.String(length=80), nullable=True),
     sa.Column('method', sa.String(length=10), nullable=False),
@@ -108,7 +108,7 @@ def upgrade():
     sa.Column('task_guid', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_task_draft_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_draft')),
     sa.UniqueConstraint('task_guid', 'user_id', name=op.f('uq_task_draft_task_guid_user_id'))

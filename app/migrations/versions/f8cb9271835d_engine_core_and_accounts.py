@@ -5,12 +5,12 @@ Revises:
 Create Date: 2026-11-27 05:47:14.361949
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
-
-import app.models.types
 from sqlalchemy.dialects import postgresql
+
+import app.platform.db_types
 
 # revision identifiers, used by Alembic.
 revision = 'f8cb9271835d'
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('reportable_fields', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('start_messages', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('deployed_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['deployed_by'], ['user_account.id'], name=op.f('fk_process_definition_deployed_by_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
     sa.UniqueConstraint('process_key', 'content_hash', name=op.f('uq_process_definition_process_key_content_hash')),
@@ -75,9 +75,9 @@ def upgrade():
     sa.Column('serializer_version', sa.String(length=20), nullable=False),
     sa.Column('step_count', sa.Integer(), nullable=False),
     sa.Column('started_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('ended_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('ended_at', app.platform.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'], name=op.f('fk_process_instance_definition_id_process_definition')),
     sa.ForeignKeyConstraint(['started_by'], ['user_account.id'], name=op.f('fk_process_instance_started_by_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_instance'))
@@ -100,11 +100,11 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('max_attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('next_attempt_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('result', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_engine_job_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engine_job')),
     sa.UniqueConstraint('idempotency_key', name=op.f('uq_engine_job_idempotency_key'))
@@ -118,7 +118,7 @@ def upgrade():
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('task_guid', sa.String(length=36), nullable=False),
     sa.Column('spec_id', sa.String(length=255), nullable=False),
-    sa.Column('due_at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('due_at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_engine_timer_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_engine_timer')),
     sa.UniqueConstraint('instance_id', 'task_guid', name=op.f('uq_engine_timer_instance_id_task_guid'))
@@ -133,7 +133,7 @@ def upgrade():
     sa.Column('process_key', sa.String(length=255), nullable=False),
     sa.Column('business_key', sa.String(length=120), nullable=True),
     sa.Column('event_type', sa.String(length=40), nullable=False),
-    sa.Column('at', app.models.types.UTCDateTime(), nullable=False),
+    sa.Column('at', app.platform.db_types.UTCDateTime(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('lane', sa.String(length=80), nullable=True),
     sa.Column('task_spec_id', sa.String(length=255), nullable=True),
@@ -173,12 +173,12 @@ def upgrade():
     sa.Column('process_name', sa.String(length=255), nullable=False),
     sa.Column('business_key', sa.String(length=120), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('due_at', app.platform.db_types.UTCDateTime(), nullable=True),
     sa.Column('form_schema', sa.String(length=255), nullable=True),
     sa.Column('form_ui_schema', sa.String(length=255), nullable=True),
     sa.Column('instructions', sa.Text(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('claimed_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('created_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('claimed_at', app.platform.db_types.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_open_task_assignee_id_user_account')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_open_task_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_open_task')),
@@ -202,8 +202,8 @@ def upgrade():
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('details', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('opened_at', app.models.types.UTCDateTime(), nullable=False),
-    sa.Column('resolved_at', app.models.types.UTCDateTime(), nullable=True),
+    sa.Column('opened_at', app.platform.db_types.UTCDateTime(), nullable=False),
+    sa.Column('resolved_at', app.platform.db_types.UTCDateTime(), nullable=True),
     sa.Column('resolved_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_engine_incident_instance_id_process_instance'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['job_id'], ['engine_job.id'], name=op.f('fk_engine_incident_job_id_engine_job')),

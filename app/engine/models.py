@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.models.types import BigId, Json, UTCDateTime, utcnow
+from app.platform.db_types import BigId, Json, UTCDateTime, utcnow
+from app.platform.extensions import db
 
 
 class ProcessDefinition(db.Model):

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
-from app.extensions import db
+from app.platform.extensions import db
 
 
 @contextmanager
