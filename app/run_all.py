@@ -7,20 +7,29 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 
 def main() -> None:
     from app import create_app
     from app.platform.queue import redis_url
+    from integrations.devices.launch import device_pieces
+    from integrations.devices.settings import DeviceSettings
 
     app = create_app()
     with app.app_context():
         env = dict(os.environ, REDIS_URL=redis_url())  # every piece shares the (embedded) Redis
+    try:
+        devices, device_env = device_pieces(DeviceSettings.from_mapping(app.config), Path(app.config["VAR_DIR"]))
+    except RuntimeError as err:
+        sys.exit(f"make run: {err}")
+    env.update(device_env)  # the gateway URL (a broker of our own may have taken a free port) and secrets
     port = os.environ.get("PORT", "5000")
     pieces = {
         "web": [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", port],
         "worker": [sys.executable, "-m", "app.worker"],
         "scheduler": [sys.executable, "-m", "app.scheduler"],
+        **devices,
     }
     def stop(signum, _frame):  # SIGTERM (a service manager, `timeout`): stop the pieces like Ctrl-C does
         raise KeyboardInterrupt
@@ -31,10 +40,13 @@ def main() -> None:
 
     print(f"\n  BPM platform running: http://127.0.0.1:{port}/  (health: /healthz, /healthz/pieces)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  redis: {env['REDIS_URL']}")
+    if devices:
+        print(f"  devices: simulator {app.config['DEVICE_SIMULATOR_URL']} (state: /_sim/devices), "
+              f"gateway {env['DEVICE_GATEWAY_URL']}")
     print(f"  demo accounts (password {DEMO_PASSWORD}):")
     for username, name, roles, _extra in ACCOUNTS:
         print(f"    {username:<14} {','.join(roles):<14} {name}")
-    print("  Ctrl-C stops web, worker and scheduler.\n", flush=True)
+    print(f"  Ctrl-C stops {', '.join(procs)}.\n", flush=True)
     stopped_alone = False
     try:
         while all(p.poll() is None for p in procs.values()):

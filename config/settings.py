@@ -79,6 +79,21 @@ class Config:
     AGREEMENT_RESPONSE_WINDOW = os.environ.get("AGREEMENT_RESPONSE_WINDOW", "P7D")  # ISO 8601 duration
     AGREEMENT_REMINDER_CYCLE = os.environ.get("AGREEMENT_REMINDER_CYCLE", "R3/P2D")  # 催签: ISO repeating interval
     NOTIFICATIONS = os.environ.get("NOTIFICATIONS", "simulator")
+    # Devices (integrations/devices, docs/devices.md): the gateway the worker calls, http(s):// or mqtt(s)://
+    # (default: the simulator that `make run` starts); its bearer token; the secret that signs its webhook
+    # events; retries with backoff within a call's timeout.
+    DEVICE_SIMULATOR = os.environ.get("DEVICE_SIMULATOR", "on")
+    DEVICE_SIMULATOR_URL = os.environ.get("DEVICE_SIMULATOR_URL", "http://127.0.0.1:8765")
+    DEVICE_GATEWAY_URL = os.environ.get("DEVICE_GATEWAY_URL") or DEVICE_SIMULATOR_URL
+    DEVICE_GATEWAY_TOKEN = _secret("DEVICE_GATEWAY_TOKEN", "device_gateway_token")
+    DEVICE_WEBHOOK_SECRET = _secret("DEVICE_WEBHOOK_SECRET", "device_webhook_secret")
+    DEVICE_WEBHOOK_URL = os.environ.get("DEVICE_WEBHOOK_URL")
+    DEVICE_MQTT_PREFIX = os.environ.get("DEVICE_MQTT_PREFIX", "bpm")
+    DEVICE_CALL_TIMEOUT_S = float(os.environ.get("DEVICE_CALL_TIMEOUT_S", "10"))
+    DEVICE_ATTEMPT_TIMEOUT_S = float(os.environ.get("DEVICE_ATTEMPT_TIMEOUT_S", "3"))
+    DEVICE_MAX_ATTEMPTS = int(os.environ.get("DEVICE_MAX_ATTEMPTS", "4"))
+    DEVICE_BACKOFF_BASE_S = float(os.environ.get("DEVICE_BACKOFF_BASE_S", "0.2"))
+    DEVICE_BACKOFF_MAX_S = float(os.environ.get("DEVICE_BACKOFF_MAX_S", "2"))
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True

@@ -1,1 +1,1 @@
-"""Outside systems: notifications (a simulator for now), later the device gateway and SSO. No Flask requests."""
+"""Outside systems: notifications (a simulator for now), devices (docs/devices.md), later SSO. No Flask requests."""

@@ -1,4 +1,5 @@
-"""`make run` (app.run_all): SIGTERM stops web, worker and scheduler, and a piece that dies stops the rest."""
+"""`make run` (app.run_all): SIGTERM stops web, worker, scheduler and the device simulator, and a piece that
+dies stops the rest."""
 from __future__ import annotations
 
 import os
@@ -26,10 +27,11 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-def _start(tmp_path: Path, redis_url: str, port: int) -> subprocess.Popen:
+def _start(tmp_path: Path, redis_url: str, port: int, simulator_port: int | None = None) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite'}", REDIS_URL=redis_url,
                VAR_DIR=str(tmp_path), PORT=str(port), RQ_QUEUE=f"runall-{port}",
-               SCHEDULER_LEADER_KEY=f"runall-{port}:leader")
+               SCHEDULER_LEADER_KEY=f"runall-{port}:leader",
+               DEVICE_SIMULATOR_URL=f"http://127.0.0.1:{simulator_port or _free_port()}")
     return subprocess.Popen([sys.executable, "-m", "app.run_all"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -46,10 +48,11 @@ def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> No
 
 
 def test_sigterm_stops_every_piece(tmp_path, redis_url):
-    port = _free_port()
-    proc = _start(tmp_path, redis_url, port)
+    port, simulator_port = _free_port(), _free_port()
+    proc = _start(tmp_path, redis_url, port, simulator_port)
     try:
         _wait_for_port(port, proc)
+        _wait_for_port(simulator_port, proc)  # the device simulator is a piece too
         time.sleep(1)  # worker and scheduler are up as well
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
