@@ -39,19 +39,23 @@ def broker_command(work_dir: Path, port: int) -> list[str]:
                            "(Debian package mosquitto, listed in config/system-packages.txt)")
     work_dir.mkdir(parents=True, exist_ok=True)
     conf = work_dir / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                    f"set_tcp_nodelay true\nlog_dest file {work_dir / 'mosquitto.log'}\n")
+    # errors and warnings to stderr: run as root, mosquitto drops to its own user and could not open a log file here
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n"
+                    "log_dest stderr\nlog_type error\nlog_type warning\n")
     return [binary, "-c", str(conf)]
 
 
 def start_broker(work_dir: Path, wait_s: float = 10.0) -> tuple[str, subprocess.Popen]:
     """Start a broker on a free port and wait until it listens: (its URL, its process)."""
     port = free_port()
-    proc = subprocess.Popen(broker_command(work_dir, port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = broker_command(work_dir, port)
+    log = work_dir / "mosquitto.log"
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.monotonic() + wait_s
     while not reachable("127.0.0.1", port, 0.2):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError(f"mosquitto did not start: {proc.stderr.read().decode(errors='replace')[-500:]}")
+            raise RuntimeError(f"mosquitto did not start: {log.read_text(errors='replace')[-500:]}")
         time.sleep(0.05)
     return f"mqtt://127.0.0.1:{port}", proc

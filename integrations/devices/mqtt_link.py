@@ -133,3 +133,13 @@ class MqttLink:
 
 def expiry_seconds(timeout: float) -> int:
     return max(1, math.ceil(timeout))
+
+
+def publish_once(url: str, topic: str, payload: bytes, retain: bool = False, timeout: float = 5.0) -> None:
+    """Connect, publish one message (QoS 1, acknowledged by the broker), disconnect."""
+    link = MqttLink(url)
+    link.start(timeout)
+    try:
+        link.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(timeout)
+    finally:
+        link.stop()

@@ -20,8 +20,9 @@ from integrations.devices.broker import free_port, mosquitto_binary, reachable, 
 from integrations.devices.commands import Device
 from integrations.devices.http_client import HttpDeviceClient
 from integrations.devices.mqtt_client import MqttDeviceClient, MqttEventListener
-from integrations.devices.mqtt_link import broker_address
+from integrations.devices.mqtt_link import broker_address, publish_once
 from integrations.devices.policy import RetryPolicy
+from integrations.devices.protocol import presence_topic
 from integrations.devices.results import DeviceEvent
 from integrations.devices.webhook import SIGNATURE_HEADER, InvalidSignature, verify
 
@@ -165,6 +166,7 @@ def stop_simulator(sim: Simulator) -> None:
     sim.proc.terminate()
     assert sim.proc.wait(timeout=15) == 0, sim.proc.log_path.read_text()
     sim.http.close()
+    publish_once(sim.mqtt_url, presence_topic(sim.prefix), b"", retain=True)  # leave no retained flag behind
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ budget, or ends in the typed error while it stays broken; a retried "start recor
 from __future__ import annotations
 
 import httpx
-import paho.mqtt.publish
 import pytest
 
 from integrations.devices.commands import Device
@@ -15,7 +14,7 @@ from integrations.devices.errors import (
 )
 from integrations.devices.http_client import HttpDeviceClient
 from integrations.devices.mqtt_client import MqttDeviceClient
-from integrations.devices.mqtt_link import broker_address
+from integrations.devices.mqtt_link import publish_once
 from integrations.devices.policy import RetryPolicy
 from integrations.devices.protocol import presence_topic
 from tests.integrations.devices.conftest import FAST
@@ -139,15 +138,14 @@ def test_an_unreachable_gateway_is_a_typed_error():
 
 def test_an_mqtt_gateway_that_went_offline_is_unreachable(simulator):
     prefix = f"{simulator.prefix}-gone"
-    host, port = broker_address(simulator.mqtt_url)
-    paho.mqtt.publish.single(presence_topic(prefix), b"0", qos=1, retain=True, hostname=host, port=port)
+    publish_once(simulator.mqtt_url, presence_topic(prefix), b"0", retain=True)
     try:
         with MqttDeviceClient(simulator.mqtt_url, prefix, FAST) as mqtt:
             with pytest.raises(DeviceUnreachable) as err:
                 mqtt.call(Device("studio-1", "studio"), "power_on")
         assert err.value.code == "gateway_offline"
     finally:  # a retained message outlives the test: take it back
-        paho.mqtt.publish.single(presence_topic(prefix), b"", qos=1, retain=True, hostname=host, port=port)
+        publish_once(simulator.mqtt_url, presence_topic(prefix), b"", retain=True)
 
 
 def test_a_wrong_token_is_refused(simulator):
@@ -156,3 +154,21 @@ def test_a_wrong_token_is_refused(simulator):
             http.call(Device("studio-1", "studio"), "status")
     assert (err.value.code, err.value.attempts) == ("unauthorized", 1)
     assert httpx.get(f"{simulator.url}/_sim/devices").status_code == 401
+
+
+def test_the_same_start_delivered_by_many_workers_at_once_starts_one_recording(simulator, clients, transport):
+    """A job delivered twice runs on two workers: each has its own client, the key is the same."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    studio = _powered_studio(simulator, clients["http"])
+    own = [HttpDeviceClient(simulator.url, simulator.token, FAST) if transport == "http"
+           else MqttDeviceClient(simulator.mqtt_url, simulator.prefix, FAST) for _ in range(6)]
+    try:
+        with ThreadPoolExecutor(len(own)) as pool:
+            results = list(pool.map(lambda c: c.call(studio, "start_recording", idempotency_key=f"{studio.id}:s"), own))
+    finally:
+        for client in own:
+            client.close()
+    assert len({r.value.recording_id for r in results}) == 1
+    assert sum(not r.replayed for r in results) == 1
+    assert simulator.inspect(studio)["executed"]["start_recording"] == 1
