@@ -32,12 +32,22 @@ def create_app(config_class: type | str | None = None) -> Flask:
 
     register_blueprints(app)
     register_cli(app)
+    _wire_engine(app)
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies > 0:  # behind nginx & co: the client address is in X-Forwarded-For, not the socket
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
+
+
+def _wire_engine(app: Flask) -> None:
+    """The engine's jobs reach the workers through RQ, as calls of the job entry point in tasks/."""
+    from app import engine
+    from app.platform.queue import rq_enqueuer
+
+    engine.configure(app, enqueue_job=rq_enqueuer("tasks.engine_jobs.run_job",
+                                                  timeout_s=app.config["JOB_TIMEOUT_S"] + 30))
 
 
 def _sqlite_options(app: Flask) -> None:
@@ -64,6 +74,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin_immediate(conn) -> None:
     """SQLite: take the write lock when the transaction starts. A deferred transaction that reads and then
     writes fails at once (SQLITE_BUSY, no waiting) when another process wrote in between; IMMEDIATE
-    waits for the lock (busy timeout) instead, so several processes can share the file safely."""
-    if conn.dialect.name == "sqlite":
+    waits for the lock (busy timeout) instead, so several processes can share the file safely. Reads on an
+    AUTOCOMMIT connection (the engine's, outside any unit of work) open no transaction and take no lock."""
+    if conn.dialect.name == "sqlite" and conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -46,7 +46,7 @@ class Leadership:
 
 
 def tick(app: Flask, leadership: Leadership) -> None:
-    from app.engine import jobs, timers
+    from app.engine import outbox, timers
     from app.platform.extensions import db
 
     with app.app_context():
@@ -56,7 +56,7 @@ def tick(app: Flask, leadership: Leadership) -> None:
             while timers.fire_due() > 0:
                 if not leadership.hold():
                     break
-            jobs.sweep()
+            outbox.sweep()
             leadership.redis.set(HEARTBEAT_KEY, str(time.time()), ex=30)
         finally:
             db.session.remove()

@@ -55,7 +55,12 @@ class Config:
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "5"))
     JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
     JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))
+    # A running job's lease: renewed by its worker every quarter of it, so a dead worker's job is handed to
+    # another one this many seconds after the last renewal.
+    JOB_LEASE_S = float(os.environ.get("JOB_LEASE_S", "10"))
     ENGINE_RETRIES = 10
+    # Engine tasks (scripts, gateways, events) one advance may run before it stops with an incident.
+    ENGINE_MAX_STEPS = int(os.environ.get("ENGINE_MAX_STEPS", "2000"))
     # Reverse proxies in front of the web process (nginx: 1). Their X-Forwarded-For / -Proto / -Host are
     # trusted for that many hops, so rate limits and the evidence log see the real client address.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

@@ -1,27 +1,32 @@
-"""Service-task jobs: outbox relay to RQ, execution with a lease, retries with backoff, incidents.
+"""Service-task jobs: execution with a renewed lease, retries with backoff, incidents.
 
 A job row is claimed by `UPDATE ... SET status='running', attempts=attempts+1 WHERE status IN
-('pending','queued')`, so two deliveries of the same RQ message run it once; the claim holds a lease
-(`next_attempt_at`) after which the scheduler's sweep hands a job whose worker died to another worker.
-The operation gets a stable idempotency key (instance:task) so a re-run after a crash can skip a side
-effect that already happened.
+('pending','queued')`, so two deliveries of the same queue message run it once. The claim holds a short
+lease (`next_attempt_at`, JOB_LEASE_S) that a thread of the worker renews while the operation runs: a live
+worker keeps its job however long it takes (up to JOB_TIMEOUT_S), a dead one stops renewing and the
+scheduler's sweep hands the job to another worker within seconds. The attempt number fences the result:
+only the attempt that holds the claim may apply it. The operation gets a stable idempotency key
+(instance:task) so that a re-run after a crash can skip a side effect that already happened.
 """
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import traceback
 from datetime import timedelta
 
 from flask import current_app
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
 
+from app.engine import outbox
 from app.engine.errors import EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
 from app.engine.models import HistoryEvent, Incident, Job, ProcessInstance
 from app.engine.registry import JobContext, load_operations
-from app.engine.runtime import Loaded, advance, open_incident
+from app.engine.runtime import Loaded, advance, open_incident, read
 from app.engine.snapshot import find_task
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
@@ -30,53 +35,57 @@ from app.platform.uow import after_commit, unit_of_work
 log = logging.getLogger(__name__)
 JOB = Job.__table__
 INC = Incident.__table__
-RUN_JOB = "tasks.engine_jobs.run_job"
 
 
 class _Fenced(EngineError):
     """Another delivery owns this job now (our lease ran out)."""
 
 
-def relay(job_ids: list[int]) -> None:
-    """Hand pending jobs to RQ. Safe to call twice for the same job: the claim decides who runs it."""
-    if not job_ids:
-        return
-    from app.platform.queue import job_queue
+class Lease:
+    """Renews a claimed job's lease every quarter of its length while the operation runs (a thread of its
+    own, so a long operation in the worker's main thread does not stop it). Stops when the job is no longer
+    held by this attempt (the sweep gave it to another worker)."""
 
-    queue = job_queue()
-    timeout = current_app.config["JOB_TIMEOUT_S"]
-    with unit_of_work() as session:
-        session.execute(update(JOB).where(JOB.c.id.in_(job_ids), JOB.c.status == "pending")
-                        .values(status="queued", updated_at=utcnow()))
-    for job_id in job_ids:
-        queue.enqueue(RUN_JOB, job_id, job_timeout=timeout + 30, result_ttl=600, failure_ttl=86400)
+    def __init__(self, engine: Engine, job_id: int, attempt: int, seconds: float):
+        self.engine, self.job_id, self.attempt, self.seconds = engine, job_id, attempt, seconds
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"lease-job-{job_id}", daemon=True)
 
+    def __enter__(self) -> Lease:
+        self._thread.start()
+        return self
 
-def sweep(limit: int = 500) -> int:
-    """Relay jobs left behind: never enqueued (crash after commit), due for retry, or whose worker died."""
-    now = utcnow()
-    stuck_queued = now - timedelta(seconds=2 * current_app.config["JOB_TIMEOUT_S"])
-    with unit_of_work() as session:
-        ids = session.execute(
-            select(JOB.c.id).where(or_(
-                and_(JOB.c.status.in_(("pending", "running")), JOB.c.next_attempt_at <= now),
-                and_(JOB.c.status == "queued", JOB.c.updated_at <= stuck_queued),
-            )).order_by(JOB.c.next_attempt_at).limit(limit)
-        ).scalars().all()
-        if ids:
-            session.execute(update(JOB).where(JOB.c.id.in_(ids)).values(status="pending", updated_at=now))
-    relay(list(ids))
-    return len(ids)
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.seconds / 4):
+            try:
+                with self.engine.begin() as conn:
+                    held = conn.execute(
+                        update(JOB).where(JOB.c.id == self.job_id, JOB.c.attempts == self.attempt,
+                                          JOB.c.status == "running")
+                        .values(next_attempt_at=utcnow() + timedelta(seconds=self.seconds))).rowcount
+            except Exception:  # noqa: BLE001 - a missed renewal is retried at the next beat; the lease is 4 beats
+                log.warning("job %s: lease renewal failed", self.job_id, exc_info=True)
+                continue
+            if held != 1:
+                self.lost = True
+                log.warning("job %s: attempt %s lost its lease to another worker", self.job_id, self.attempt)
+                return
 
 
 def execute(job_id: int) -> str:
-    """Run one job (called by the RQ worker). Returns what happened, for the worker's log."""
+    """Run one job (called by a worker). Returns what happened, for the worker's log."""
     now = utcnow()
-    lease = timedelta(seconds=current_app.config["JOB_TIMEOUT_S"])
+    lease_s = current_app.config["JOB_LEASE_S"]
     with unit_of_work() as session:
         row = session.execute(
             update(JOB).where(JOB.c.id == job_id, JOB.c.status.in_(("pending", "queued")))
-            .values(status="running", attempts=JOB.c.attempts + 1, next_attempt_at=now + lease, updated_at=now)
+            .values(status="running", attempts=JOB.c.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_s),
+                    updated_at=now)
             .returning(JOB.c.attempts, JOB.c.operation, JOB.c.params, JOB.c.instance_id, JOB.c.task_guid,
                        JOB.c.idempotency_key, JOB.c.max_attempts)
         ).one_or_none()
@@ -86,14 +95,15 @@ def execute(job_id: int) -> str:
                                        .where(ProcessInstance.id == row.instance_id)).scalar()
     fn = load_operations().get(row.operation)
     ctx = JobContext(job_id, row.instance_id, business_key, row.idempotency_key, row.attempts)
-    try:
-        if fn is None:
-            raise LookupError(f"unknown service operation {row.operation!r}")
-        result = fn(dict(row.params or {}), ctx)
-        json.dumps(result)
-    except Exception as err:  # noqa: BLE001 - any failure of an operation is retried or becomes an incident
-        db.session.rollback()
-        return _failed(job_id, row, err)
+    with Lease(db.engine, job_id, row.attempts, lease_s):
+        try:
+            if fn is None:
+                raise LookupError(f"unknown service operation {row.operation!r}")
+            result = fn(dict(row.params or {}), ctx)
+            json.dumps(result)
+        except Exception as err:  # noqa: BLE001 - any failure of an operation is retried or becomes an incident
+            db.session.rollback()
+            return _failed(job_id, row, err)
     try:
         _complete(job_id, row, result)
     except _Fenced:
@@ -107,19 +117,21 @@ def execute(job_id: int) -> str:
 
 
 def _complete(job_id: int, row, result) -> None:
+    """Apply the result in the instance's step; the job row changes in the same transaction, fenced by the
+    attempt (a step that loses that race is read and run again, and then finds the job taken)."""
+    held = (select(JOB.c.id).where(JOB.c.id == job_id, JOB.c.attempts == row.attempts, JOB.c.status == "running"))
+
     def action(inst: Loaded, events: HistoryBuffer):
-        final = "deferred" if inst.status == "suspended" else "succeeded"
-        done = db.session.execute(
-            update(JOB).where(JOB.c.id == job_id, JOB.c.attempts == row.attempts, JOB.c.status == "running")
-            .values(status=final, result=result, updated_at=utcnow())
-        )
-        if done.rowcount != 1:
+        if read(held).first() is None:
             raise _Fenced()
+        final = "deferred" if inst.status == "suspended" else "succeeded"
+        inst.writes.update(JOB, dict(status=final, result=result, updated_at=utcnow()), expect_one=True,
+                           id=job_id, attempts=row.attempts, status="running")
         if final == "succeeded":
             _apply_result(inst, events, row.task_guid, result)
 
     try:
-        advance(row.instance_id, action, internal=True, statuses=("running", "suspended"))
+        advance(row.instance_id, action, statuses=("running", "suspended"))
     except InvalidState:  # the instance ended meanwhile (terminated): nothing left to advance
         with unit_of_work() as session:
             session.execute(update(JOB).where(JOB.c.id == job_id, JOB.c.status == "running")
@@ -138,11 +150,12 @@ def _apply_result(inst: Loaded, events: HistoryBuffer, task_guid: str, result) -
 
 def apply_deferred_results(inst: Loaded, events: HistoryBuffer) -> None:
     """On resume: results of jobs that finished while the instance was suspended."""
-    rows = db.session.execute(select(JOB.c.id, JOB.c.task_guid, JOB.c.result)
-                              .where(JOB.c.instance_id == inst.id, JOB.c.status == "deferred")).all()
+    rows = read(select(JOB.c.id, JOB.c.task_guid, JOB.c.result)
+                .where(JOB.c.instance_id == inst.id, JOB.c.status == "deferred")).all()
     for row in rows:
         _apply_result(inst, events, row.task_guid, row.result)
-        db.session.execute(update(JOB).where(JOB.c.id == row.id).values(status="succeeded", updated_at=utcnow()))
+        inst.writes.update(JOB, dict(status="succeeded", updated_at=utcnow()), expect_one=True, id=row.id,
+                           status="deferred")
 
 
 def _failed(job_id: int, row, err: Exception) -> str:
@@ -200,7 +213,6 @@ def retry_incident(incident_id: int, actor_id: int | None) -> None:
         if inc.job_id is not None:
             session.execute(update(JOB).where(JOB.c.id == inc.job_id)
                             .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now))
-            after_commit(lambda: relay([inc.job_id]))
+            after_commit(lambda: outbox.relay([inc.job_id]))
     if inc.job_id is None:
-        advance(inc.instance_id, lambda inst, events: None, actor_id, internal=True)
-
+        advance(inc.instance_id, lambda inst, events: None, actor_id)

@@ -12,12 +12,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import select
 
+from app.engine.definitions import latest_definitions
 from app.engine.errors import CorrelationError
 from app.engine.history import HistoryBuffer
-from app.engine.models import MessageSubscription, ProcessDefinition, ProcessInstance
-from app.engine.runtime import Loaded, advance, start_instance
+from app.engine.models import MessageSubscription, ProcessInstance
+from app.engine.runtime import Loaded, advance, read, start_instance
 from app.engine.snapshot import event_definitions
-from app.platform.extensions import db
 
 SUB = MessageSubscription.__table__
 
@@ -44,7 +44,7 @@ def deliver_message(name: str, payload: dict | None = None, correlation: dict | 
     """Deliver message `name`; returns the id of the instance that received it (or was started by it)."""
     payload = dict(payload or {})
     wanted = dict(correlation or {})
-    rows = db.session.execute(
+    rows = read(
         select(SUB.c.instance_id, SUB.c.task_guid, SUB.c.correlation)
         .join(ProcessInstance, ProcessInstance.id == SUB.c.instance_id)
         .where(SUB.c.message_name == name, ProcessInstance.status == "running")
@@ -57,24 +57,21 @@ def deliver_message(name: str, payload: dict | None = None, correlation: dict | 
         def action(inst, events):
             catch_message(inst, events, name, payload)
 
-        advance(instances[0], action, actor_id, internal=True)
+        advance(instances[0], action, actor_id)
         return instances[0]
-    starters = [d for d in _latest_definitions() if name in (d.start_messages or [])]
+    starters = [d for d in latest_definitions() if name in (d.start_messages or [])]
     if len(starters) == 1 and "instance_id" not in wanted:
+        def on_start(inst, events):
+            catch_message(inst, events, name, payload)
+
         return start_instance(starters[0], business_key=wanted.get("business_key"), started_by=actor_id,
-                              start_message=(name, payload))
+                              on_start=on_start)
     if len(starters) > 1:
         raise CorrelationError(f"message {name!r} starts {len(starters)} different processes")
     raise CorrelationError(f"no instance is waiting for message {name!r} with {wanted}")
 
 
-def _latest_definitions() -> list[ProcessDefinition]:
-    from app.engine.definitions import latest_definitions
-
-    return latest_definitions()
-
-
 def waiting_task_guid(instance_id: int, name: str) -> str | None:
-    guid = db.session.execute(select(SUB.c.task_guid).where(SUB.c.instance_id == instance_id,
+    guid = read(select(SUB.c.task_guid).where(SUB.c.instance_id == instance_id,
                                                             SUB.c.message_name == name)).scalar()
     return str(UUID(guid)) if guid else None

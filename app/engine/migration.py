@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.engine.errors import InvalidState, MigrationError, NotFound
 from app.engine.models import OpenTask, ProcessInstance
-from app.engine.runtime import Loaded, advance, definition_info
+from app.engine.runtime import Loaded, advance, definition_info, read
 from app.engine.spiff import load_spec
-from app.platform.extensions import db
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -55,10 +54,9 @@ def migrate_instance(instance_id: int, target_definition_id: int, actor_id: int 
         inst.new_definition = target
         events.add("instance_migrated", data={"from_version": inst.definition.version,
                                               "to_version": target.version})
-        db.session.execute(update(OpenTask.__table__).where(OpenTask.instance_id == instance_id)
-                           .values(process_name=target.name))
+        inst.writes.update(OpenTask.__table__, {"process_name": target.name}, instance_id=instance_id)
 
-    advance(instance_id, action, actor_id, internal=True, statuses=("running", "suspended"))
+    advance(instance_id, action, actor_id, statuses=("running", "suspended"))
 
 
 def _rebind(workflow, spec, subprocess_specs) -> None:
@@ -81,7 +79,7 @@ def migrate_all(from_definition_id: int, to_definition_id: int, actor_id: int | 
     """Move every running or suspended instance of one version; report the ones that cannot move."""
     if definition_info(from_definition_id).process_key != definition_info(to_definition_id).process_key:
         raise NotFound("both versions must belong to the same process")
-    ids = db.session.execute(select(ProcessInstance.id).where(
+    ids = read(select(ProcessInstance.id).where(
         ProcessInstance.definition_id == from_definition_id,
         ProcessInstance.status.in_(("running", "suspended"))).order_by(ProcessInstance.id)).scalars().all()
     result = BulkResult()

@@ -1,60 +1,65 @@
-"""Running instances: load, act, run engine steps, and save everything the step changed in one transaction.
+"""Running instances: read, run the process code with no transaction open, write the step in one short one.
 
 Every operation that moves an instance goes through `advance()`:
-  1. read the instance row (state + version) and restore the workflow with the definition's cached spec;
-  2. snapshot what it waits on, run the action and the engine steps, snapshot again;
-  3. in one transaction: `UPDATE process_instance ... WHERE id = ? AND version = ?`, then the open-task,
-     timer, subscription and job rows that differ between the snapshots, then the history events;
-  4. after commit, relay new jobs to RQ.
-A zero-row update means someone else saved first: internal advances reload and retry; a user's stale
-action gets `Conflict`.
+  1. read: take the workflow from this process's instance cache, or read the instance row (state +
+     version) outside any transaction and restore it with the definition's cached spec;
+  2. run: snapshot what it waits on, run the action and the engine steps, snapshot again, and build the
+     step's write plan (open tasks, timers, subscriptions, jobs, history, the state itself). All process
+     code (scripts, conditions, timer and due-date expressions, service parameters) runs here, while no
+     transaction is open: a slow script holds no lock, not even SQLite's database-wide write lock;
+  3. write: one short transaction, `UPDATE process_instance ... WHERE id = ? AND version = ?` first, then
+     the plan (step_plan.py, step_writes.py);
+  4. after commit: relay new jobs to the workers, keep the workflow in the instance cache.
+A zero-row update means someone else saved first: the step is read and run again from the database (at
+most ENGINE_RETRIES times); a user's stale action (`expected_version`) gets `Conflict` instead.
+
+Any failure of the process code becomes a `ProcessError` (an incident on the instance); nothing of the
+step is written. A step that failed is not run again: when it ran on a cached copy, one indexed read of the
+instance's version decides whether that copy was current (then the failure stands) or out of date (then
+the step is read and run from the database).
+
+Called inside a caller's open unit of work (a service that writes its own rows and starts or moves an
+instance with them), the step reads, runs and writes inside that transaction instead, so that everything
+commits or rolls back together; a concurrent save is then a `Conflict` for the caller (no retry inside a
+transaction that has already failed).
 """
 from __future__ import annotations
 
-import logging
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.engine import Connection
 
-from app.engine import instance_cache, snapshot
+from app.engine import instance_cache, outbox, snapshot
 from app.engine.compaction import compact, pruned_completed
 from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, ProcessError
 from app.engine.history import HistoryBuffer
-from app.engine.models import (
-    HistoryEvent,
-    Incident,
-    Job,
-    MessageSubscription,
-    OpenTask,
-    OpenTaskOwner,
-    ProcessDefinition,
-    ProcessInstance,
-    Timer,
-)
+from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
+from app.engine.step_plan import NEW_INSTANCE, bind_new_instance, plan_step
 from app.engine.step_writes import StaleWrite, StepWrites
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import after_commit, unit_of_work
 
-log = logging.getLogger(__name__)
-
 PI = ProcessInstance.__table__
 OT = OpenTask.__table__
+STALE_MESSAGE = "the process has moved on since you opened it; reload and try again"
+TASK_GONE_MESSAGE = "this task is no longer open (completed or cancelled)"
 
 
 class _Stale(Exception):
-    pass
+    """The step's version check failed: someone else saved the instance first."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +80,7 @@ def definition_info(definition_id: int) -> DefinitionInfo:
     key = (current_app.config["SQLALCHEMY_DATABASE_URI"], definition_id)
     info = _definitions.get(key)
     if info is None:
-        row = db.session.get(ProcessDefinition, definition_id)
+        row = read(select(ProcessDefinition.__table__).where(ProcessDefinition.id == definition_id)).one_or_none()
         if row is None:
             raise NotFound(f"process definition {definition_id} not found")
         info = DefinitionInfo(row.id, row.process_key, row.name, row.version, row.spec_json,
@@ -110,6 +115,9 @@ class Loaded:
     steps: int = 0
     pruned: dict | None = None  # tasks compaction removed in this step, for the history written with it
     cached: bool = False  # restored from this process's instance cache, not from the database
+    # Rows the action itself changes besides the workflow (a job's result, a migrated task's process
+    # name); written in the step's transaction, before its own rows.
+    writes: StepWrites = field(default_factory=StepWrites)
 
     def task(self, guid: str):
         task = snapshot.find_task(self.workflow, guid)
@@ -118,106 +126,279 @@ class Loaded:
         return task
 
 
+Action = Callable[[Loaded, HistoryBuffer], Any]
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+def in_callers_transaction() -> bool:
+    """True inside a caller's unit of work: the step then joins that transaction."""
+    return db.session().info.get("uow_depth", 0) > 0
+
+
+@contextmanager
+def _reader() -> Iterator[Connection]:
+    """A connection for reads. Inside a caller's unit of work: the session's own (it must see what the caller
+    wrote). Otherwise one in autocommit mode: no transaction, so no lock held (SQLite) and no BEGIN/COMMIT
+    round trips (PostgreSQL)."""
+    if in_callers_transaction():
+        yield db.session.connection()
+        return
+    conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def read(statement, params: dict | None = None):
+    """Run one read and return its buffered result (see `_reader`)."""
+    with _reader() as conn:
+        return conn.execute(statement, params or {}).freeze()()
+
+
 _LOAD_COLUMNS = (PI.c.id, PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
                  PI.c.step_count, PI.c.college_id, PI.c.employer_id)
-
 
 # The hot path's statements are built once: SQLAlchemy then skips re-coercing and re-keying them per step.
 _LOAD_BY_ID = select(*_LOAD_COLUMNS).where(PI.c.id == bindparam("instance_id"))
 _LOAD_BY_TASK = (select(*_LOAD_COLUMNS).join(OT, OT.c.instance_id == PI.c.id)
                  .where(OT.c.task_guid == bindparam("task_guid")))
+_VERSION = select(PI.c.version, PI.c.status).where(PI.c.id == bindparam("instance_id"))
 
 
 def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loaded:
     """Restore an instance, by its id or by the guid of one of its open tasks (one query either way)."""
-    conn = db.session.connection()
     if task_guid is not None:
-        row = conn.execute(_LOAD_BY_TASK, {"task_guid": task_guid}).one_or_none()
+        row = read(_LOAD_BY_TASK, {"task_guid": task_guid}).one_or_none()
     else:
-        row = conn.execute(_LOAD_BY_ID, {"instance_id": instance_id}).one_or_none()
+        row = read(_LOAD_BY_ID, {"instance_id": instance_id}).one_or_none()
     if row is None:
         if task_guid is not None:
-            raise Conflict("this task is no longer open (completed or cancelled)")
+            raise Conflict(TASK_GONE_MESSAGE)
         raise NotFound(f"process instance {instance_id} not found")
     definition = definition_info(row.definition_id)
-    workflow = load_state(row.state, definition.spec_json, engine_for_app())
+    with process_code():
+        workflow = load_state(row.state, definition.spec_json, engine_for_app())
     return Loaded(row.id, definition, row.version, row.status, row.business_key, row.step_count, workflow,
                   row.college_id, row.employer_id)
 
 
-def run_engine_steps(inst: Loaded) -> None:
-    def count(_task):
-        inst.steps += 1
+# -- running the process code --------------------------------------------------------------------------
 
-    workflow = inst.workflow
+@contextmanager
+def process_code(task=None) -> Iterator[None]:
+    """Whatever SpiffWorkflow or the process's own code raises (WorkflowException, TypeError from a bad
+    multi-instance collection, NameError from a script, data that cannot be serialized...) is a
+    ProcessError: an incident on the instance, never a server error."""
     try:
-        workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=count)
-        # do_engine_steps refreshes timers last: a timer that fired there leaves a READY engine task.
-        while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
-            workflow.do_engine_steps(did_complete_task=count)
-    except (SpiffWorkflowException, WorkflowException) as err:
-        raise _process_error(err) from err
+        yield
+    except EngineError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any failure of process code is the process's, reported as such
+        raise process_error(err, task) from err
 
 
-def _process_error(err: Exception) -> ProcessError:
-    task_spec = getattr(err, "task_spec", None)
+def process_error(err: Exception, task=None) -> ProcessError:
+    task_spec = getattr(err, "task_spec", None) or getattr(_failing_task(err) or task, "task_spec", None)
     spec_id = getattr(task_spec, "bpmn_id", None)
     cause = err.__cause__ or getattr(err, "exception", None)
-    message = str(err)
+    message = str(err) or type(err).__name__
+    if not isinstance(err, SpiffWorkflowException):
+        message = f"{type(err).__name__}: {message}"
     if cause is not None and str(cause) not in message:
         message = f"{message}: {cause}"
+    if spec_id and spec_id not in message:
+        message = f"{spec_id}: {message}"
     return ProcessError(message, spec_id, "".join(traceback.format_exception(err, limit=5))[-4000:])
 
 
-Action = Callable[[Loaded, HistoryBuffer], Any]
+def _failing_task(err: Exception):
+    """The innermost task SpiffWorkflow was working on when `err` was raised (its task-spec methods take
+    the task as `my_task`), so that a plain TypeError still names the element it came from."""
+    found = None
+    for frame, _line in traceback.walk_tb(err.__traceback__):
+        candidate = frame.f_locals.get("my_task")
+        if isinstance(candidate, Task):
+            found = candidate
+    return found
 
 
-def advance(instance_id: int | None, action: Action, actor_id: int | None = None, *, internal: bool = False,
+def run_engine_steps(inst: Loaded) -> None:
+    """Run every ready engine task (scripts, gateways, events) until the workflow waits; at most
+    ENGINE_MAX_STEPS of them in one advance, so a loop or a recursive call activity stops with an incident
+    instead of running (and growing) forever."""
+    limit = current_app.config["ENGINE_MAX_STEPS"]
+
+    def will_run(task) -> None:
+        if inst.steps >= limit:
+            raise ProcessError(f"stopped after {limit} engine steps in one go (ENGINE_MAX_STEPS): the process "
+                               f"loops without waiting, or calls itself", getattr(task.task_spec, "bpmn_id", None))
+
+    def ran(_task) -> None:
+        inst.steps += 1
+
+    workflow = inst.workflow
+    with process_code():
+        workflow.refresh_timers()
+        workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=ran)
+        # do_engine_steps refreshes timers last: a timer that fired there leaves a READY engine task.
+        while workflow.get_next_task(state=TaskState.READY, manual=False) is not None:
+            workflow.do_engine_steps(will_complete_task=will_run, did_complete_task=ran)
+
+
+@dataclass
+class Step:
+    """One step, computed and ready to write."""
+    inst: Loaded
+    writes: StepWrites
+    after: snapshot.Snapshot
+    new_jobs: Any  # the step_writes Operation inserting new job rows (their ids come back at write time)
+    result: Any = None
+    new: bool = False  # the step creates the instance (its row is the plan's first operation)
+
+
+def run_step(inst: Loaded, action: Action, events: HistoryBuffer, *, new_instance: dict | None = None,
+             before: snapshot.Snapshot | None = None) -> Step:
+    """Run the action and the engine steps, and build the write plan; touches no database."""
+    before = snapshot.take(inst.workflow) if before is None else before
+    with process_code():
+        result = action(inst, events)
+    if (inst.new_status or inst.status) == "running":
+        run_engine_steps(inst)
+    with process_code():
+        after = snapshot.take(inst.workflow)
+        inst.pruned = {t.id: t for t in compact(inst.workflow)}
+        writes, new_jobs = plan_step(inst, before, after, events, new_instance=new_instance,
+                                     max_attempts=current_app.config["JOB_MAX_ATTEMPTS"])
+    return Step(inst, writes, after, new_jobs, result, new=new_instance is not None)
+
+
+
+# -- writing -------------------------------------------------------------------------------------------
+
+def write_step(step: Step) -> None:
+    """Write the plan in one short transaction (the caller's, if one is open); then relay the new jobs and
+    keep the workflow for the instance's next step. Raises _Stale when someone else saved first."""
+    inst = step.inst
+    session = db.session()
+    nested = in_callers_transaction()
+    with unit_of_work():
+        conn = session.connection()
+        ops = step.writes
+        if step.new:
+            # Every other row of the step needs the new id, so the instance row goes first, on its own.
+            created = ops.ops.pop(0)
+            head = StepWrites()
+            head.ops.append(created)
+            head.flush(conn)
+            inst.id = created.ids[0]
+            bind_new_instance(ops, inst.id)
+        # A step that is the whole unit of work carries its COMMIT in the same round trip (PostgreSQL).
+        commit = not nested and not (session.new or session.dirty or session.deleted)
+        try:
+            ops.flush(conn, commit=commit)
+        except StaleWrite:
+            raise _Stale() from None
+    if not step.new:
+        inst.version += 1
+    if nested:
+        after_commit(lambda: _committed(step))
+    else:
+        _committed(step)
+
+
+def _committed(step: Step) -> None:
+    if step.new_jobs is not None and step.new_jobs.ids:
+        outbox.relay(list(step.new_jobs.ids))
+    _keep_in_cache(step.inst, step.after)
+
+
+def _keep_in_cache(inst: Loaded, after: snapshot.Snapshot) -> None:
+    """Keep the workflow for this instance's next step (only ever after commit)."""
+    status = inst.new_status or inst.status
+    if after.completed or status not in ("running", "suspended") or instance_cache.size() <= 0:
+        return
+    if round_trips(inst.workflow):
+        instance_cache.put(instance_cache.Entry(
+            inst.id, inst.new_definition or inst.definition, inst.version, status, inst.business_key,
+            inst.step_count + inst.steps, inst.college_id, inst.employer_id, inst.workflow, tuple(after.human)))
+
+
+# -- one step ------------------------------------------------------------------------------------------
+
+def advance(instance_id: int | None, action: Action, actor_id: int | None = None, *,
             expected_version: int | None = None, statuses: tuple[str, ...] = ("running",),
             task_guid: str | None = None, remote_addr: str | None = None) -> Any:
-    """Load the instance (by id, or by one of its open tasks), run `action`, run engine steps and save it
-    all in one transaction."""
-    retries = current_app.config.get("ENGINE_RETRIES", 10)
+    """Load the instance (by id, or by one of its open tasks), run `action` and the engine steps, and write
+    the step; returns what the action returned."""
+    if in_callers_transaction():
+        return _advance_in_callers_transaction(instance_id, action, actor_id, expected_version, statuses,
+                                               task_guid, remote_addr)
+    end_open_transaction()
     use_cache = True
-    for attempt in range(retries):
-        inst = None
+    for _attempt in range(current_app.config["ENGINE_RETRIES"]):
+        inst = _from_cache(instance_id, task_guid) if use_cache else None
+        if inst is None:
+            inst = load(instance_id, task_guid=task_guid)
+        instance_id = inst.id
         try:
-            with unit_of_work():
-                inst = _from_cache(instance_id, task_guid) if use_cache else None
-                if inst is None:
-                    inst = load(instance_id, task_guid=task_guid)
-                instance_id = inst.id
-                if expected_version is not None and inst.version != expected_version:
-                    raise _Stale() if inst.cached else Conflict(
-                        "the process has moved on since you opened it; reload and try again")
-                if inst.status not in statuses:
-                    raise _Stale() if inst.cached else InvalidState(
-                        f"process instance {instance_id} is {inst.status}")
-                events = HistoryBuffer(instance_id, inst.definition.process_key, inst.business_key, actor_id,
-                                       inst.definition.reportable, _address(remote_addr))
-                before = snapshot.take(inst.workflow)
-                result = action(inst, events)
-                if (inst.new_status or inst.status) == "running":
-                    run_engine_steps(inst)
-                after = snapshot.take(inst.workflow)
-                inst.pruned = {t.id: t for t in compact(inst.workflow)}
-                _cache_after_commit(inst, after)
-                persist(inst, before, after, events, final=True)
-                return result
-        except Exception as err:
-            if inst is not None and inst.cached and isinstance(err, (_Stale, EngineError, DBAPIError)):
-                # Decided on this process's copy, which may be out of date: decide again from the database.
-                use_cache = False
+            _check(inst, expected_version, statuses)
+            step = run_step(inst, action, _history(inst, actor_id, remote_addr))
+        except EngineError as err:
+            if inst.cached and not _is_current(inst):
+                use_cache = False  # decided on an out-of-date copy: decide again from the database
                 continue
-            if isinstance(err, _Stale):
-                if expected_version is not None:
-                    raise Conflict("the process has moved on since you opened it; reload and try again") from None
-                continue
-            if isinstance(err, ProcessError) and instance_id is not None:
-                open_incident(instance_id, "process_error", err, task_guid=None, spec_id=err.spec_id)
+            if isinstance(err, ProcessError):
+                open_incident(inst.id, "process_error", err, spec_id=err.spec_id)
             raise
+        try:
+            write_step(step)
+        except _Stale:
+            if expected_version is not None and not inst.cached:
+                raise Conflict(STALE_MESSAGE) from None
+            use_cache = False
+            continue
+        return step.result
     raise Conflict(f"process instance {instance_id} is too busy; try again")
+
+
+def _advance_in_callers_transaction(instance_id, action, actor_id, expected_version, statuses, task_guid,
+                                    remote_addr) -> Any:
+    inst = load(instance_id, task_guid=task_guid)
+    _check(inst, expected_version, statuses)
+    step = run_step(inst, action, _history(inst, actor_id, remote_addr))
+    try:
+        write_step(step)
+    except _Stale:
+        raise Conflict(STALE_MESSAGE) from None
+    return step.result
+
+
+def end_open_transaction() -> None:
+    """End a transaction the caller's reads left open outside any unit of work (committing, as its unit of
+    work would), so that no lock is held while process code runs."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+
+
+def _check(inst: Loaded, expected_version: int | None, statuses: tuple[str, ...]) -> None:
+    if expected_version is not None and inst.version != expected_version:
+        raise Conflict(STALE_MESSAGE)
+    if inst.status not in statuses:
+        raise InvalidState(f"process instance {inst.id} is {inst.status}")
+
+
+def _is_current(inst: Loaded) -> bool:
+    """Whether a cached copy is the instance as stored now (same version, same status)."""
+    row = read(_VERSION, {"instance_id": inst.id}).one_or_none()
+    return row is not None and (row.version, row.status) == (inst.version, inst.status)
+
+
+def _history(inst: Loaded, actor_id: int | None, remote_addr: str | None) -> HistoryBuffer:
+    return HistoryBuffer(inst.id, inst.definition.process_key, inst.business_key, actor_id,
+                         inst.definition.reportable, _address(remote_addr))
 
 
 def _address(remote_addr: str | None) -> str | None:
@@ -232,269 +413,72 @@ def _from_cache(instance_id: int | None, task_guid: str | None) -> Loaded | None
                   entry.step_count, entry.workflow, entry.college_id, entry.employer_id, cached=True)
 
 
-def _cache_after_commit(inst: Loaded, after: snapshot.Snapshot) -> None:
-    """Keep the workflow for this instance's next step once the step is committed (and only then)."""
-    status = inst.new_status or inst.status
-    if after.completed or status not in ("running", "suspended") or instance_cache.size() <= 0:
-        return
-
-    def keep() -> None:  # inst.id and inst.version are final once the step has been written
-        if round_trips(inst.workflow):
-            instance_cache.put(instance_cache.Entry(
-                inst.id, inst.new_definition or inst.definition, inst.version, status, inst.business_key,
-                inst.step_count + inst.steps, inst.college_id, inst.employer_id, inst.workflow,
-                tuple(after.human)))
-
-    after_commit(keep)
-
-
-def persist(inst: Loaded, before: snapshot.Snapshot, after: snapshot.Snapshot, events: HistoryBuffer,
-            new_instance: dict | None = None, final: bool = False) -> None:
-    """Write one step. `new_instance` holds the columns of an instance being created (then INSERTed).
-    `final`: nothing else follows in this unit of work, so if it is the outermost one and has nothing of its
-    own pending, the step's writes carry the COMMIT along (PostgreSQL: no extra round trip for it)."""
-    session = db.session()
-    conn = session.connection()
-    now = utcnow()
-    workflow = inst.workflow
-    status = inst.new_status or inst.status
-    if after.completed and status == "running":
-        status = "completed"
-        events.add("instance_completed", data=events.reportable_data(workflow.data))
-    values = dict(state=dump_state(workflow), version=inst.version + (0 if new_instance else 1), status=status,
-                  step_count=inst.step_count + inst.steps, updated_at=now)
-    if status in ("completed", "terminated"):
-        values["ended_at"] = now
-    if inst.new_definition is not None:
-        values["definition_id"] = inst.new_definition.id
-    writes = StepWrites()
-    if new_instance:
-        # Every other row of the step needs the new id, so this one statement goes first, on its own.
-        created = writes.insert(PI, [{**new_instance, **values}], returning=True)
-        writes.flush(conn)
-        inst.id = created.ids[0]
-        events.instance_id = inst.id
-        for row in events.rows:
-            row["instance_id"] = inst.id
-    else:
-        writes.update(PI, values, expect_one=True, id=inst.id, version=inst.version)
-    definition = inst.new_definition or inst.definition
-    _sync_human_tasks(writes, inst, definition, before, after, events, now)
-    _sync_timers(writes, inst, before, after, events, now)
-    _sync_messages(writes, inst, before, after)
-    _sync_jobs(writes, inst, before, after, events, now)
-    writes.insert(HistoryEvent.__table__, events.rows)
-    commit = (final and session.info.get("uow_depth") == 1
-              and not (session.new or session.dirty or session.deleted))
-    try:
-        writes.flush(conn, commit=commit)
-    except StaleWrite:
-        raise _Stale() from None
-    if not new_instance:
-        inst.version += 1
-
-
-def _sync_human_tasks(writes: StepWrites, inst, definition, before, after, events, now) -> None:
-    removed = [g for g in before.human if g not in after.human]
-    added = [g for g in after.human if g not in before.human]
-    if removed:
-        writes.delete(OT, task_guid=removed)
-        for guid in removed:
-            if not events.has("task_completed", guid):
-                task = inst.task(guid)
-                gone = task if task is not None else before.human[guid]
-                kind = "task_completed" if task is not None and task.state == TaskState.COMPLETED else "task_cancelled"
-                events.add(kind, gone)
-    if not added:
-        return
-    rows, owners = [], []
-    for guid in added:
-        task = after.human[guid]
-        spec = task.task_spec
-        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-        users = _lane_owners(task)
-        owners.extend((guid, u) for u in users)
-        rows.append(dict(
-            instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-            lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
-            business_key=inst.business_key, assignee_id=None, addressed=bool(users), college_id=inst.college_id,
-            employer_id=inst.employer_id, due_at=_due_at(task, props.get("dueDate"), now),
-            form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
-            instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
-        ))
-        events.add("task_ready", task, at=now)
-    writes.insert(OT, rows)
-    writes.insert_children(OpenTaskOwner.__table__, OT, "task_guid", "open_task_id",
-                           [(guid, {"user_id": user}) for guid, user in owners])
-
-
-def _lane_owners(task) -> list[int]:
-    """Explicit owners from task data: {"lane_owners": {"<lane>": [user ids]}} (SpiffArena convention)."""
-    mapping = task.data.get("lane_owners")
-    if not mapping or task.task_spec.lane is None:
-        return []
-    owners = mapping.get(task.task_spec.lane) if isinstance(mapping, dict) else None
-    if owners is None:
-        return []
-    if isinstance(owners, int):
-        owners = [owners]
-    if not isinstance(owners, list) or not all(isinstance(u, int) and not isinstance(u, bool) for u in owners):
-        raise ProcessError(f"lane_owners[{task.task_spec.lane!r}] must be a list of user ids",
-                           task.task_spec.bpmn_id)
-    return sorted(set(owners))
-
-
-def _due_at(task, expression: str | None, now: datetime) -> datetime | None:
-    """dueDate property: an expression giving an ISO duration ("P7D", from now) or an ISO date/datetime."""
-    if not expression:
-        return None
-    try:
-        value = task.workflow.script_engine.evaluate(task, expression)
-        if isinstance(value, datetime):
-            return value if value.tzinfo else TimerEventDefinition.get_datetime(value.isoformat())
-        value = str(value)
-        if value.startswith("P"):
-            return now + TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(value), now)
-        if len(value) == 10:  # a date: due at the end of that day
-            value += "T23:59:59"
-        return TimerEventDefinition.get_datetime(value)
-    except Exception as err:  # noqa: BLE001 - any failure here is a process modelling error
-        raise ProcessError(f"dueDate {expression!r} of {task.task_spec.bpmn_id}: {err}",
-                           task.task_spec.bpmn_id) from err
-
-
-def _sync_timers(writes: StepWrites, inst, before, after, events, now) -> None:
-    gone = [g for g, due in before.timers.items() if after.timers.get(g) != due]
-    new = [g for g, due in after.timers.items() if before.timers.get(g) != due]
-    if gone:
-        writes.delete(Timer.__table__, instance_id=inst.id, task_guid=gone)
-        for guid in gone:
-            task = inst.task(guid)
-            if task is not None and task.state != TaskState.CANCELLED and before.timers[guid] <= now:
-                events.add("timer_fired", task, data={"due_at": before.timers[guid].isoformat()})
-    if new:
-        rows = []
-        for guid in new:
-            task = inst.task(guid)
-            rows.append(dict(instance_id=inst.id, task_guid=guid, spec_id=task.task_spec.bpmn_id,
-                             due_at=after.timers[guid]))
-        writes.insert(Timer.__table__, rows)
-
-
-def _sync_messages(writes: StepWrites, inst, before, after) -> None:
-    table = MessageSubscription.__table__
-    gone = [g for g in before.messages if g not in after.messages]
-    if gone:
-        writes.delete(table, instance_id=inst.id, task_guid=gone)
-    new = [g for g in after.messages if g not in before.messages]
-    if new:
-        rows = []
-        for guid in new:
-            definition, task = after.messages[guid]
-            correlation = {"instance_id": inst.id, "business_key": inst.business_key}
-            for prop in definition.correlation_properties:
-                if prop.name in task.data:
-                    correlation[prop.name] = task.data[prop.name]
-            rows.append(dict(instance_id=inst.id, task_guid=guid, message_name=definition.name,
-                             correlation=correlation))
-        writes.insert(table, rows)
-
-
-def _sync_jobs(writes: StepWrites, inst, before, after, events, now) -> None:
-    from app.engine import jobs  # jobs imports runtime
-
-    table = Job.__table__
-    gone = [g for g in before.services if g not in after.services]
-    if gone:
-        writes.update(table, dict(status="cancelled", updated_at=now), instance_id=inst.id, task_guid=gone,
-                      status=("pending", "queued", "running"))
-    new = [g for g in after.services if g not in before.services]
-    if not new:
-        return
-    max_attempts = current_app.config["JOB_MAX_ATTEMPTS"]
-    rows = []
-    for guid in new:
-        task = after.services[guid]
-        spec = task.task_spec
-        try:
-            params = {k: v["value"] for k, v in spec.evaluate_params(task).items()}
-        except (SpiffWorkflowException, WorkflowException) as err:
-            raise _process_error(err) from err
-        rows.append(dict(
-            instance_id=inst.id, task_guid=guid, spec_id=spec.bpmn_id, operation=spec.operation_name,
-            params=params, idempotency_key=f"{inst.id}:{guid}", status="pending", attempts=0,
-            max_attempts=(spec.retries + 1) if spec.retries is not None else max_attempts,
-            next_attempt_at=now, last_error=None, result=None, created_at=now, updated_at=now,
-        ))
-        events.add("job_queued", task, data={"operation": spec.operation_name})
-    inserted = writes.insert(table, rows, returning=True)
-    after_commit(lambda: jobs.relay(inserted.ids))
-
-
 def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | None = None,
                   spec_id: str | None = None, job_id: int | None = None, attempts: int = 0) -> int:
-    """Record an incident in its own transaction (the failed step itself was rolled back)."""
-    db.session.rollback()
+    """Record an incident in a transaction of its own (the failed step wrote nothing)."""
     with unit_of_work() as session:
         row = session.execute(select(PI.c.process_key, PI.c.business_key).where(PI.c.id == instance_id)).one()
+        now = utcnow()
         incident_id = session.execute(insert(Incident.__table__).returning(Incident.__table__.c.id).values(
             instance_id=instance_id, job_id=job_id, task_guid=task_guid, spec_id=spec_id, kind=kind,
             message=str(err)[:2000], details=getattr(err, "details", None), attempts=attempts,
-            opened_at=utcnow())).scalar_one()
+            opened_at=now)).scalar_one()
         session.execute(insert(HistoryEvent.__table__).values(
             instance_id=instance_id, process_key=row.process_key, business_key=row.business_key,
-            event_type="incident_opened", at=utcnow(), task_spec_id=spec_id, task_guid=task_guid,
+            event_type="incident_opened", at=now, task_spec_id=spec_id, task_guid=task_guid,
             data={"incident_id": incident_id, "kind": kind, "message": str(err)[:500]}))
     return incident_id
 
 
-# -- public operations ----------------------------------------------------------------------------
+# -- public operations ---------------------------------------------------------------------------------
 
 def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
                    business_key: str | None = None, started_by: int | None = None,
-                   start_message: tuple[str, dict] | None = None, college_id: int | None = None,
-                   employer_id: int | None = None, remote_addr: str | None = None) -> int:
-    """Start an instance; `college_id` / `employer_id` scope who else may see it (counselors, employers)."""
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-
-    info = definition_info(definition.id)
+                   college_id: int | None = None, employer_id: int | None = None,
+                   remote_addr: str | None = None, on_start: Action | None = None) -> int:
+    """Start an instance and run it until it waits; returns its id. `college_id` / `employer_id` scope who
+    else may see it. `on_start` acts on the new workflow once it waits (a message start event catches its
+    message there). A failure of the process code raises ProcessError and writes nothing."""
+    definition_id = definition.id  # an ORM object may reload it: before the transaction is ended
+    if not in_callers_transaction():
+        end_open_transaction()
+    info = definition_info(definition_id)
+    events = HistoryBuffer(NEW_INSTANCE, info.process_key, business_key, started_by, info.reportable,
+                           _address(remote_addr))
     spec, subprocess_specs = load_spec(info.spec_json)
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
-    if data:
-        workflow.get_next_task(state=TaskState.READY).data.update(data)
-    with unit_of_work():
-        now = utcnow()
-        inst = Loaded(None, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
-        events = HistoryBuffer(None, info.process_key, business_key, started_by, info.reportable,
-                               _address(remote_addr))
-        events.add("instance_started", data=events.reportable_data(data or {}))
-        run_engine_steps(inst)
-        if start_message is not None:
-            from app.engine.messages import catch_message
+    with process_code():
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
+        if data:
+            workflow.get_next_task(state=TaskState.READY).data.update(data)
+    inst = Loaded(None, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
+    events.add("instance_started", data=events.reportable_data(data or {}))
 
-            catch_message(inst, events, *start_message)
+    def first_steps(inst: Loaded, events: HistoryBuffer) -> None:
+        if on_start is not None:
             run_engine_steps(inst)
-        columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
-                       serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
-                       employer_id=employer_id, created_at=now)
-        after = snapshot.take(workflow)
-        _cache_after_commit(inst, after)
-        persist(inst, snapshot.Snapshot(), after, events, new_instance=columns, final=True)
+            on_start(inst, events)
+
+    columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
+                   serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
+                   employer_id=employer_id, created_at=utcnow())
+    step = run_step(inst, first_steps, events, new_instance=columns, before=snapshot.Snapshot())
+    write_step(step)
     return inst.id
 
 
 def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
                   expected_version: int | None = None, remote_addr: str | None = None) -> None:
     """Complete a READY human task with the submitted data (already validated against its form).
-    `remote_addr`: the user's client address, kept on the step's history events (and so in evidence)."""
+    `remote_addr`: the user's client address, kept on the step's history events (and so in evidence).
+    Raises Conflict when someone else completed it first (or it was cancelled meanwhile)."""
     def action(inst: Loaded, events: HistoryBuffer):
         task = snapshot.find_task(inst.workflow, task_guid)
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise Conflict("this task is no longer open (completed or cancelled)")
+            raise Conflict(TASK_GONE_MESSAGE)
         if data:
             task.data.update(data)
-        task.run()
+        with process_code(task):
+            task.run()
         inst.steps += 1
         events.add("task_completed", task, data=events.reportable_data(task.data))
 
@@ -502,80 +486,10 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
         advance(None, action, actor_id, expected_version=expected_version, task_guid=task_guid,
                 remote_addr=remote_addr)
     except InvalidState:
-        still_open = db.session.execute(select(OT.c.id).where(OT.c.task_guid == task_guid)).scalar()
+        still_open = read(select(OT.c.id).where(OT.c.task_guid == task_guid)).scalar()
         if still_open is None:  # the instance ended while the user was looking at the task
-            raise Conflict("this task is no longer open (completed or cancelled)") from None
+            raise Conflict(TASK_GONE_MESSAGE) from None
         raise
-
-
-def _task_row(task_guid: str):
-    row = db.session.execute(
-        select(OT.c.id, OT.c.instance_id, OT.c.assignee_id, OT.c.lane, OT.c.spec_id, OT.c.name,
-               OT.c.process_key, OT.c.business_key).where(OT.c.task_guid == task_guid)
-    ).one_or_none()
-    if row is None:
-        raise NotFound("task not found or no longer open")
-    return row
-
-
-def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: str,
-            expect_assignee: tuple[bool, int | None], remote_addr: str | None) -> None:
-    with unit_of_work() as session:
-        row = _task_row(task_guid)
-        check, expected = expect_assignee
-        stmt = update(OT).where(OT.c.task_guid == task_guid)
-        if check:
-            stmt = stmt.where(OT.c.assignee_id.is_(None) if expected is None else OT.c.assignee_id == expected)
-        result = session.execute(stmt.values(assignee_id=user_id, claimed_at=utcnow() if user_id else None))
-        if result.rowcount != 1:
-            raise Conflict("the task was claimed by someone else")
-        session.execute(insert(HistoryEvent.__table__).values(
-            instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
-            event_type=event, at=utcnow(), actor_id=actor_id, lane=row.lane, task_spec_id=row.spec_id,
-            task_name=row.name, task_guid=task_guid,
-            data={"assignee_id": user_id, "previous_assignee_id": row.assignee_id},
-            remote_addr=_address(remote_addr)))
-
-
-def claim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:
-    _assign(task_guid, user_id, user_id, "task_claimed", (True, None), remote_addr)
-
-
-def unclaim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:
-    _assign(task_guid, None, user_id, "task_unclaimed", (True, user_id), remote_addr)
-
-
-def reassign_task(task_guid: str, new_user_id: int | None, actor_id: int, remote_addr: str | None = None) -> None:
-    _assign(task_guid, new_user_id, actor_id, "task_reassigned", (False, None), remote_addr)
-
-
-def suspend(instance_id: int, actor_id: int | None = None, remote_addr: str | None = None) -> None:
-    def action(inst, events):
-        inst.new_status = "suspended"
-        events.add("instance_suspended")
-
-    advance(instance_id, action, actor_id, statuses=("running",), remote_addr=remote_addr)
-
-
-def resume(instance_id: int, actor_id: int | None = None, remote_addr: str | None = None) -> None:
-    from app.engine.jobs import apply_deferred_results
-
-    def action(inst, events):
-        inst.new_status = "running"
-        events.add("instance_resumed")
-        apply_deferred_results(inst, events)
-
-    advance(instance_id, action, actor_id, statuses=("suspended",), remote_addr=remote_addr)
-
-
-def terminate(instance_id: int, actor_id: int | None = None, reason: str | None = None,
-              remote_addr: str | None = None) -> None:
-    def action(inst, events):
-        inst.workflow.cancel()
-        inst.new_status = "terminated"
-        events.add("instance_terminated", data={"reason": reason} if reason else None)
-
-    advance(instance_id, action, actor_id, statuses=("running", "suspended"), remote_addr=remote_addr)
 
 
 @dataclass
@@ -623,10 +537,9 @@ def _last_data(wf) -> dict:
 
 
 def task_data(task_guid: str) -> dict:
-    """The data a READY task's form starts from."""
-    row = _task_row(task_guid)
-    task = snapshot.find_task(load(row.instance_id).workflow, task_guid)
-    if task is None:
-        raise NotFound("task not found or no longer open")
+    """The data a READY task's form starts from. Raises Conflict when the task is no longer open."""
+    inst = load(task_guid=task_guid)
+    task = snapshot.find_task(inst.workflow, task_guid)
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(TASK_GONE_MESSAGE)
     return dict(task.data)
-

@@ -8,9 +8,8 @@ from sqlalchemy import select, update
 
 from app.engine.errors import EngineError
 from app.engine.models import ProcessInstance, Timer
-from app.engine.runtime import advance
+from app.engine.runtime import advance, read
 from app.platform.db_types import utcnow
-from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -24,16 +23,15 @@ def _refresh(inst, events) -> None:
 
 def fire_due(limit: int = 500) -> int:
     """Fire every timer due now (up to `limit`), oldest first; returns how many instances were woken."""
-    rows = db.session.execute(
+    rows = read(
         select(T.c.instance_id).join(ProcessInstance, ProcessInstance.id == T.c.instance_id)
         .where(T.c.due_at <= utcnow(), ProcessInstance.status == "running")
         .order_by(T.c.due_at).limit(limit)
     ).scalars().all()
-    db.session.rollback()
     woken = 0
     for instance_id in dict.fromkeys(rows):
         try:
-            advance(instance_id, _refresh, internal=True)
+            advance(instance_id, _refresh)
             woken += 1
         except EngineError as err:  # an incident was recorded; look again in a minute, the others go on
             log.warning("timer of instance %s: %s", instance_id, err)
@@ -45,9 +43,7 @@ def fire_due(limit: int = 500) -> int:
 
 def next_due():
     """The earliest pending due time, so the scheduler can sleep until then."""
-    due = db.session.execute(
+    return read(
         select(T.c.due_at).join(ProcessInstance, ProcessInstance.id == T.c.instance_id)
         .where(ProcessInstance.status == "running").order_by(T.c.due_at).limit(1)
     ).scalar()
-    db.session.rollback()
-    return due

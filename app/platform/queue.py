@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -52,6 +53,14 @@ def redis_connection() -> Redis:
     if conn is None:
         conn = _connections[url] = Redis.from_url(url)
     return conn
+
+
+def rq_enqueuer(entry_point: str, timeout_s: int) -> Callable[[int], None]:
+    """A function that enqueues `entry_point(job_id)` on the app's queue (the engine's jobs go this way)."""
+    def enqueue(job_id: int) -> None:
+        job_queue().enqueue(entry_point, job_id, job_timeout=timeout_s, result_ttl=600, failure_ttl=86400)
+
+    return enqueue
 
 
 def job_queue() -> Queue:

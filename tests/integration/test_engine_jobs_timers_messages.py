@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app import engine
-from app.engine import jobs, timers
+from app.engine import jobs, outbox, timers
 from app.engine.models import HistoryEvent, Incident, Job, MessageSubscription, OpenTask, Timer
 from app.platform.extensions import db
 from tests import bpmn_builder as b
@@ -32,20 +32,34 @@ def test_service_task_runs_as_job_and_result_is_merged(ctx, unique):
     assert events(instance_id)[:3] == ["instance_started", "job_queued", "job_succeeded"]
 
 
-def test_job_outbox_row_is_written_with_the_step(ctx, unique):
-    """With RQ unreachable at commit time the job row still exists; the sweep relays it later."""
+def test_job_outbox_row_is_written_with_the_step(ctx, unique, monkeypatch):
+    """The process "crashes" between commit and enqueue: the job row still exists; the sweep relays it."""
     xml = b.process(f"p_{unique}", b.start(), b.service("add", "test_add", {"a": "1", "b": "2"}), b.end(),
                     b.chain("start", "add", "end"))
     definition = deploy_one(xml)
-    real_relay = jobs.relay
-    jobs.relay = lambda ids: None  # the process "crashes" between commit and enqueue
-    try:
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox, "relay", lambda ids: None)
         instance_id = engine.start_instance(definition)
-    finally:
-        jobs.relay = real_relay
     assert _job(instance_id).status == "pending"
-    assert jobs.sweep() >= 1
+    assert outbox.sweep() >= 1
     assert _job(instance_id).status == "succeeded"
+    assert engine.get_state(instance_id).status == "completed"
+
+
+def test_unreachable_queue_leaves_the_job_to_the_sweep(ctx, unique, monkeypatch):
+    """Redis down at commit time: the step stays committed, the job goes back to pending for the sweep."""
+    xml = b.process(f"p_{unique}", b.start(), b.service("add", "test_add", {"a": "1", "b": "2"}), b.end(),
+                    b.chain("start", "add", "end"))
+    definition = deploy_one(xml)
+
+    def unreachable(job_id: int) -> None:
+        raise ConnectionError("Redis is down")
+
+    with monkeypatch.context() as patched:
+        patched.setitem(ctx.extensions, "engine", outbox.EngineWiring(unreachable))
+        instance_id = engine.start_instance(definition)
+    assert _job(instance_id).status == "pending"
+    assert outbox.sweep() >= 1
     assert engine.get_state(instance_id).status == "completed"
 
 
@@ -58,12 +72,12 @@ def test_retries_with_backoff_then_incident_then_retry(ctx, unique):
     assert job.status == "pending" and job.attempts == 1 and "device offline" in job.last_error
     first_delay = (job.next_attempt_at - job.updated_at).total_seconds()
     time.sleep(first_delay + 0.05)
-    jobs.sweep()
+    outbox.sweep()
     job = _job(instance_id)
     assert job.attempts == 2 and (job.next_attempt_at - job.updated_at).total_seconds() == pytest.approx(
         2 * first_delay, rel=0.05)
     time.sleep(2 * first_delay + 0.05)
-    jobs.sweep()
+    outbox.sweep()
     job = _job(instance_id)
     assert job.status == "incident" and job.attempts == 3
     incident = db.session.execute(select(Incident).where(Incident.instance_id == instance_id)).scalar_one()
