@@ -35,9 +35,11 @@ from datetime import datetime, timedelta, timezone  # noqa: E402
 
 import _common as common  # noqa: E402
 
+from app.scheduler import heartbeat_key  # noqa: E402
+
 PID = "bench_timer"
-LEADER_KEY = "bpm:scheduler:leader"  # as in app/scheduler.py
-HEARTBEAT_KEY = "bpm:scheduler:heartbeat"
+LEADER_KEY = "bpm:scheduler:leader"  # SCHEDULER_LEADER_KEY's default (config/settings.py)
+HEARTBEAT_KEY = heartbeat_key(LEADER_KEY)
 
 
 def parse_args(argv=None):

@@ -59,6 +59,14 @@ class Config:
     # another one this many seconds after the last renewal.
     JOB_LEASE_S = float(os.environ.get("JOB_LEASE_S", "10"))
     ENGINE_RETRIES = 10
+    # Liveness: workers and the leading scheduler beat every *_HEARTBEAT_S; /healthz/pieces counts a piece
+    # dead once its last beat is older than HEALTH_STALE_AFTER_S.
+    WORKER_HEARTBEAT_S = float(os.environ.get("WORKER_HEARTBEAT_S", "1"))
+    SCHEDULER_HEARTBEAT_S = float(os.environ.get("SCHEDULER_HEARTBEAT_S", "1"))
+    HEALTH_STALE_AFTER_S = float(os.environ.get("HEALTH_STALE_AFTER_S", "5"))
+    SCHEDULER_TICK_S = float(os.environ.get("SCHEDULER_TICK_S", "0.25"))
+    # Several schedulers may run (hot standbys); they elect a leader under this Redis key.
+    SCHEDULER_LEADER_KEY = os.environ.get("SCHEDULER_LEADER_KEY", "bpm:scheduler:leader")
     # Engine tasks (scripts, gateways, events) one advance may run before it stops with an incident.
     ENGINE_MAX_STEPS = int(os.environ.get("ENGINE_MAX_STEPS", "2000"))
     # Reverse proxies in front of the web process (nginx: 1). Their X-Forwarded-For / -Proto / -Host are

@@ -35,14 +35,10 @@ def _app(settings: dict, **overrides):
 
 
 def run_worker(settings: dict, overrides: dict | None = None, burst: bool = True) -> None:
-    """A real RQ worker (the same class the platform runs) on the test queue."""
-    from rq import SimpleWorker
+    """A real worker (the platform's own, app/worker.py) on the test queue."""
+    from app.worker import run
 
-    from app.platform.queue import job_queue, redis_connection
-
-    app = _app(settings, RQ_ASYNC=True, **(overrides or {}))
-    with app.app_context():
-        SimpleWorker([job_queue()], connection=redis_connection()).work(burst=burst, logging_level="WARNING")
+    run(_app(settings, RQ_ASYNC=True, **(overrides or {})), burst=burst)
 
 
 def complete_everything(settings: dict, instance_ids: list[int], result_file: str, seed: int) -> None:

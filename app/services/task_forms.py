@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app import engine
 from app.engine.models import HistoryEvent, OpenTask, TaskDraft
@@ -58,7 +58,12 @@ def start_values(task: OpenTask, form: fs.Form, user_id: int) -> dict:
 
 
 def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files, remote_addr: str | None = None) -> Outcome:
-    existing = engine.task_data(task.task_guid)
+    """Validate and complete the task (or save a draft). When someone else completed it first (also while
+    this form was being read or validated) the outcome is `conflict`, and nothing of this submission stays."""
+    try:
+        existing = engine.task_data(task.task_guid)
+    except engine.Conflict as err:
+        return Outcome("conflict", message=str(err), http_status=409)
     action = fs.row_action(formdata)
     if action is not None:
         data = fs.parse_submission(form, formdata, None, existing, keep_blank_rows=True)
@@ -79,10 +84,10 @@ def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files, remote_
         if saving:
             _save_draft(task.task_guid, user_id, data)
             return Outcome("saved")
-        with unit_of_work() as session:
-            session.execute(delete(TaskDraft).where(TaskDraft.task_guid == task.task_guid))
-            engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id,
-                                 remote_addr=remote_addr)
+        # Outside any transaction of ours: the engine runs the process code with no lock held and drops
+        # the task's drafts in the step's own transaction.
+        engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id,
+                             remote_addr=remote_addr)
         return Outcome("completed")
     except engine.Conflict as err:
         _remove(stored)

@@ -1,7 +1,6 @@
 """Health of each running piece: /healthz (this web process: database, Redis) and /healthz/pieces
-(workers seen by RQ, the scheduler's heartbeat)."""
-import time
-
+(workers and the leading scheduler, alive while their heartbeats are recent: a killed piece shows dead
+within HEALTH_STALE_AFTER_S seconds)."""
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
@@ -36,18 +35,19 @@ def health():
 @bp.get("/healthz/pieces")
 @public
 def pieces():
-    from rq import Worker
-
     from app.platform.queue import job_queue, redis_connection
-    from app.scheduler import HEARTBEAT_KEY
+    from app.scheduler import heartbeat_age_s
+    from app.worker import alive_workers
 
+    config = current_app.config
+    stale = config["HEALTH_STALE_AFTER_S"]
     try:
-        redis = redis_connection()
-        workers = Worker.count(queue=job_queue())
-        beat = redis.get(HEARTBEAT_KEY)
-        scheduler_age = round(time.time() - float(beat), 1) if beat else None
+        workers = alive_workers(job_queue(), stale)
+        scheduler_age = heartbeat_age_s(redis_connection(), config["SCHEDULER_LEADER_KEY"])
     except Exception as err:  # noqa: BLE001
         return jsonify(status="degraded", error=type(err).__name__), 503
-    ok = workers > 0 and scheduler_age is not None and scheduler_age < 30
-    return jsonify(status="ok" if ok else "degraded", workers=workers, queue=current_app.config["RQ_QUEUE"],
-                   scheduler_heartbeat_age_s=scheduler_age), 200 if ok else 503
+    scheduler_alive = scheduler_age is not None and scheduler_age <= stale
+    ok = bool(workers) and scheduler_alive
+    return jsonify(status="ok" if ok else "degraded", workers=len(workers), queue=config["RQ_QUEUE"],
+                   worker_names=sorted(w.name for w in workers), scheduler="alive" if scheduler_alive else "dead",
+                   scheduler_heartbeat_age_s=scheduler_age, stale_after_s=stale), 200 if ok else 503

@@ -1,5 +1,12 @@
-"""A task page: the form, instructions, the instance's history; claim, unclaim, reassign, save, complete."""
+"""A task page: the form, instructions, the instance's history; claim, unclaim, reassign, save, complete.
+
+Two people acting on the same task at once (two owners submitting, two counselors claiming) is normal:
+whoever comes second gets one answer, a message that someone else completed or claimed it first and the
+way back to the inbox, never an error page.
+"""
 from __future__ import annotations
+
+from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +26,34 @@ def _visible(task_guid: str):
     return task, facts
 
 
+def _completed_elsewhere():
+    flash(_("Someone else completed this task first, or it was withdrawn meanwhile."), "error")
+    return redirect(url_for("inbox.index")), 303
+
+
+def _claimed_elsewhere():
+    flash(_("Someone else claimed this task first."), "error")
+    return redirect(url_for("inbox.index")), 303
+
+
+def _open_for_action(task_guid: str):
+    """The task for a POST: (task, facts), or (None, None) when it is no longer open (someone else was
+    faster); 404 when it is open but not this user's to see."""
+    task, facts = inbox.task_facts(task_guid)
+    if task is None:
+        return None, None
+    if not can_see_task(principal(), facts):
+        abort(404)
+    return task, facts
+
+
+def _taken_by_someone_else(facts) -> bool:
+    """Claimed by another user, and this one could have claimed it while it was free."""
+    me = principal()
+    return (facts.assignee_id is not None and facts.assignee_id != me.id
+            and can_claim_task(me, replace(facts, assignee_id=None)))
+
+
 def _render(task, facts, form, values, errors, status: int = 200, message: str | None = None):
     return render_template(
         "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
@@ -32,15 +67,23 @@ def _render(task, facts, form, values, errors, status: int = 200, message: str |
 def show(task_guid: str):
     task, facts = _visible(task_guid)
     form = task_forms.form_for(task)
-    return _render(task, facts, form, task_forms.start_values(task, form, principal().id), {})
+    try:
+        values = task_forms.start_values(task, form, principal().id)
+    except engine.Conflict:  # completed between the two reads
+        return _completed_elsewhere()
+    return _render(task, facts, form, values, {})
 
 
 @bp.post("/<task_guid>")
 @permission_required("inbox.view")
 def submit(task_guid: str):
     """Save a draft (`__action__=save`), add/remove a row, or complete the task."""
-    task, facts = _visible(task_guid)
+    task, facts = _open_for_action(task_guid)
+    if task is None:
+        return _completed_elsewhere()
     if not can_work_task(principal(), facts):
+        if _taken_by_someone_else(facts):
+            return _claimed_elsewhere()
         abort(403)
     form = task_forms.form_for(task)
     outcome = task_forms.submit(task, form, principal().id, request.form, request.files, request.remote_addr)
@@ -51,22 +94,32 @@ def submit(task_guid: str):
         flash(_("Draft saved."), "success")
         return redirect(url_for("tasks.show", task_guid=task_guid))
     if outcome.status == "conflict":
-        flash(outcome.message, "error")
-        return redirect(url_for("inbox.index")), 303
+        return _completed_elsewhere()
     return _render(task, facts, form, outcome.values, outcome.errors, outcome.http_status, outcome.message)
 
 
 @bp.post("/<task_guid>/claim")
 @permission_required("inbox.view")
 def claim(task_guid: str):
-    task, facts = _visible(task_guid)
+    task, facts = _open_for_action(task_guid)
+    if task is None:
+        return _completed_elsewhere()
+    if facts.assignee_id == principal().id:
+        return redirect(url_for("tasks.show", task_guid=task_guid))  # a double click: it is already ours
     if not can_claim_task(principal(), facts):
+        if _taken_by_someone_else(facts):
+            return _claimed_elsewhere()
         abort(403)
     try:
         engine.claim_task(task_guid, principal().id, request.remote_addr)
-        flash(_("The task is yours now."), "success")
-    except engine.EngineError as err:
-        flash(str(err), "error")
+    except engine.Conflict:
+        _task, now = inbox.task_facts(task_guid)
+        if now is not None and now.assignee_id == principal().id:  # this user's other tab was faster
+            return redirect(url_for("tasks.show", task_guid=task_guid))
+        return _claimed_elsewhere()
+    except engine.NotFound:
+        return _completed_elsewhere()
+    flash(_("The task is yours now."), "success")
     return redirect(url_for("tasks.show", task_guid=task_guid))
 
 
