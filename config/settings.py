@@ -107,6 +107,12 @@ class Config:
     DEVICE_MAX_ATTEMPTS = int(os.environ.get("DEVICE_MAX_ATTEMPTS", "4"))
     DEVICE_BACKOFF_BASE_S = float(os.environ.get("DEVICE_BACKOFF_BASE_S", "0.2"))
     DEVICE_BACKOFF_MAX_S = float(os.environ.get("DEVICE_BACKOFF_MAX_S", "2"))
+    # Live events (docs/live.md): where pages open their event stream (the stream server; nginx routes
+    # /events there); unset = this app's own /events. Tokens are checked when a stream (re)connects; a
+    # stream is closed after LIVE_STREAM_MAX_S so that the browser reconnects with a fresh check.
+    LIVE_STREAM_URL = os.environ.get("LIVE_STREAM_URL")
+    LIVE_TOKEN_MAX_AGE_S = int(os.environ.get("LIVE_TOKEN_MAX_AGE_S", "3600"))
+    LIVE_STREAM_MAX_S = int(os.environ.get("LIVE_STREAM_MAX_S", "3600"))
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True

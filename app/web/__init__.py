@@ -13,10 +13,12 @@ csrf = CSRFProtect()
 
 def register_blueprints(app: Flask) -> None:
     from app.web import admin, agreements, auth, employers, health, inbox, instances, processes, tasks, verify
+    from app.platform import live_stream
     from app.web.security import check_route_guards, log_operation
 
     csrf.init_app(app)
-    for module in (health, auth, inbox, tasks, processes, instances, admin, agreements, employers, verify):
+    for module in (health, auth, inbox, tasks, processes, instances, admin, agreements, employers, verify,
+                   live_stream):
         app.register_blueprint(module.bp)
     app.after_request(log_operation)
     _errors(app)
