@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 ASSET  := app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
-MO     := app/translations/zh/LC_MESSAGES/messages.mo
+MO     := app/translations/zh/LC_MESSAGES/messages.mo app/translations/en/LC_MESSAGES/zh_source.mo
 SYSPKG := var/.system-packages
 
 .PHONY: install system-deps run test migrate deploy demo bench translations clean
@@ -30,8 +30,8 @@ $(ASSET): package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js app/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
 
-$(MO): app/translations/zh/LC_MESSAGES/messages.po $(STAMP)
-	$(VENV)/bin/pybabel compile -d app/translations
+$(MO) &: app/translations/zh/LC_MESSAGES/messages.po app/translations/en/LC_MESSAGES/zh_source.po $(STAMP)
+	$(VENV)/bin/pybabel compile -d app/translations -D "messages zh_source"
 
 install: $(STAMP) $(SYSPKG) $(ASSET) $(MO)
 
@@ -56,10 +56,14 @@ bench: install
 	$(PY) bench/engine_throughput.py
 	$(PY) bench/timer_lag.py
 
-# After changing user-facing text: extract, merge into the catalogue, translate, commit the .po.
+# After changing user-facing text: extract, merge into the catalogues, translate, commit the .po files.
+# Texts written in English (code, templates, English names in process files) -> zh/messages.po;
+# texts written in Chinese in forms/ and bpmn/ -> en/zh_source.po (app/platform/source_texts.py).
 translations: $(STAMP)
-	$(VENV)/bin/pybabel extract -F app/babel.cfg -k _l -o app/translations/messages.pot app
-	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F app/babel.cfg -k _l -o app/translations/messages.pot app forms bpmn
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations -l zh
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F app/babel-zh-source.cfg -o app/translations/zh_source.pot forms bpmn
+	$(VENV)/bin/pybabel update -D zh_source -i app/translations/zh_source.pot -d app/translations -l en
 
 clean:
 	rm -rf var .pytest_cache

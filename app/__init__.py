@@ -22,8 +22,11 @@ def create_app(config_class: type | str | None = None) -> Flask:
     login_manager.init_app(app)
     from app.web import select_locale
 
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    translations = os.path.join(os.path.dirname(__file__), "translations")
+    # Two domains, one look-up: the code's English texts (zh/messages.po) and the Chinese texts of forms and
+    # BPMN files (en/zh_source.po); see app/platform/source_texts.py.
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages;zh_source",
+                   default_translation_directories=f"{translations};{translations}")
 
     from app import models  # noqa: F401 - register the tables
     from app.cli import register_cli

@@ -91,7 +91,6 @@ class Config:
     SCHOOL_CODE = os.environ.get("SCHOOL_CODE", "10001")  # 学校代码 in agreement numbers
     AGREEMENT_RESPONSE_WINDOW = os.environ.get("AGREEMENT_RESPONSE_WINDOW", "P7D")  # ISO 8601 duration
     AGREEMENT_REMINDER_CYCLE = os.environ.get("AGREEMENT_REMINDER_CYCLE", "R3/P2D")  # 催签: ISO repeating interval
-    NOTIFICATIONS = os.environ.get("NOTIFICATIONS", "simulator")
     # Devices (integrations/devices, docs/devices.md): the gateway the worker calls, http(s):// or mqtt(s)://
     # (default: the simulator that `make run` starts); its bearer token; the secret that signs its webhook
     # events; retries with backoff within a call's timeout.
@@ -107,6 +106,20 @@ class Config:
     DEVICE_MAX_ATTEMPTS = int(os.environ.get("DEVICE_MAX_ATTEMPTS", "4"))
     DEVICE_BACKOFF_BASE_S = float(os.environ.get("DEVICE_BACKOFF_BASE_S", "0.2"))
     DEVICE_BACKOFF_MAX_S = float(os.environ.get("DEVICE_BACKOFF_MAX_S", "2"))
+    # Notifications (docs/notifications.md): channels per kind and role in config/notifications.toml. E-mail
+    # goes out through MAIL_SERVER (unset: no e-mail, in-app only); links in messages start with
+    # PUBLIC_BASE_URL, the address users open the site at.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")  # STARTTLS (587)
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")  # TLS (465)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "noreply@localhost")
+    MAIL_FROM_NAME = os.environ.get("MAIL_FROM_NAME")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "6"))
+    NOTIFY_BACKOFF_BASE_S = float(os.environ.get("NOTIFY_BACKOFF_BASE_S", "30"))
     # Live events (docs/live.md): where pages open their event stream (the stream server; nginx routes
     # /events there); unset = this app's own /events. Tokens are checked when a stream (re)connects; a
     # stream is closed after LIVE_STREAM_MAX_S so that the browser reconnects with a fresh check.

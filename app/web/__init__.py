@@ -1,7 +1,7 @@
 """The web layer: blueprints, one per area, and what every request shares (locale, errors, op log)."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -13,12 +13,13 @@ csrf = CSRFProtect()
 
 def register_blueprints(app: Flask) -> None:
     from app.web import admin, agreements, auth, employers, health, inbox, instances, processes, tasks, verify
+    from app.notifications import routes as notifications
     from app.platform import live_stream
     from app.web.security import check_route_guards, log_operation
 
     csrf.init_app(app)
     for module in (health, auth, inbox, tasks, processes, instances, admin, agreements, employers, verify,
-                   live_stream):
+                   live_stream, notifications):
         app.register_blueprint(module.bp)
     app.after_request(log_operation)
     _errors(app)
@@ -39,6 +40,8 @@ login_manager.login_message = None
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a worker rendering something: the default, unless force_locale says
+        return "zh_CN"
     lang = request.args.get("lang") or session.get("lang")
     if not lang and current_user.is_authenticated:
         lang = current_user.locale

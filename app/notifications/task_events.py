@@ -1,0 +1,124 @@
+"""Notifications about work: a task became ready for you (or for your group), a task was assigned to you.
+
+Fed by the engine's history events after each step commits (`on_engine_events`, registered with the
+engine at app creation). The engine knows nothing about notifications; this module reads the open-task
+mirror to find who should act, as the inbox does.
+
+An area can say what a particular task means for the person it waits for, instead of the generic "new
+task" text: `register_task_notice(process_key, task_spec_id, builder)`, where `builder(task) -> Notice`
+(e.g. the student's answer task of a tripartite agreement is "New offer from <employer>").
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.engine.models import OpenTask, OpenTaskOwner
+from app.notifications.kinds import N_, moment, register_kind, translated
+from app.notifications.links import path_for
+from app.notifications.services import notify
+from app.platform.extensions import db
+from app.platform.uow import unit_of_work
+
+log = logging.getLogger(__name__)
+
+ASSIGNED = register_kind("task.assigned", N_("New task for you: %(task)s"),
+                         N_("%(process)s %(key)s is waiting for you. Due: %(due)s"))
+GROUP_WAITING = register_kind("task.group_waiting", N_("Waiting in your group: %(task)s"),
+                              N_("%(process)s %(key)s can be claimed by you or a colleague. Due: %(due)s"))
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What an area wants to say when one of its tasks becomes ready for someone."""
+    kind: str
+    params: dict = field(default_factory=dict)
+    link: str | None = None
+    key: str | None = None  # defaults to one notification per task and person
+
+
+NoticeBuilder = Callable[[OpenTask], Notice | None]
+_notices: dict[tuple[str, str], NoticeBuilder] = {}
+
+
+def register_task_notice(process_key: str, task_spec_id: str, builder: NoticeBuilder) -> None:
+    _notices[(process_key, task_spec_id)] = builder
+
+
+def on_engine_events(events: list[dict]) -> None:
+    """After a committed engine step: notify whoever a new task waits for, and a user a task was given to
+    by someone else. Never raises: the step is saved whatever happens here."""
+    for event in events:
+        try:
+            if event["event_type"] == "task_ready":
+                _task_ready(event["task_guid"])
+            elif event["event_type"] == "task_reassigned":
+                assignee = (event.get("data") or {}).get("assignee_id")
+                if assignee and assignee != event.get("actor_id"):
+                    _task_given(event["task_guid"], assignee)
+        except Exception:  # noqa: BLE001
+            log.exception("notification for %s of task %s failed", event["event_type"], event.get("task_guid"))
+
+
+def _open_task(task_guid: str) -> OpenTask | None:
+    return db.session.execute(select(OpenTask).where(OpenTask.task_guid == task_guid)).scalar_one_or_none()
+
+
+def _task_ready(task_guid: str) -> None:
+    with unit_of_work():
+        task = _open_task(task_guid)
+        if task is None:  # done already (a fast worker) or cancelled
+            return
+        addressed = task.assignee_id is not None or task.addressed
+        builder = _notices.get((task.process_key, task.spec_id))
+        notice = builder(task) if builder else None
+        if notice is None:
+            notice = Notice(ASSIGNED.name if addressed else GROUP_WAITING.name, generic_params(task),
+                            path_for("tasks.show", task_guid=task.task_guid))
+        notify(task_candidates(task), notice.kind, params=notice.params, link=notice.link,
+               key=notice.key or f"task:{task.task_guid}:ready")
+
+
+def _task_given(task_guid: str, user_id: int) -> None:
+    with unit_of_work():
+        task = _open_task(task_guid)
+        if task is None or task.assignee_id != user_id:  # changed again meanwhile
+            return
+        notify([user_id], ASSIGNED.name, params=generic_params(task),
+               link=path_for("tasks.show", task_guid=task.task_guid), key=f"task:{task.task_guid}:to:{user_id}")
+
+
+def generic_params(task: OpenTask) -> dict:
+    return {"task": translated(task.name), "process": translated(task.process_name),
+            "key": task.business_key or "", "due": moment(task.due_at) if task.due_at else "—"}
+
+
+def task_candidates(task: OpenTask) -> list[int]:
+    """Who should act on an open task: its assignee, else the people it is addressed to, else everyone whose
+    role may take its lane's group tasks within the task's scope (administrators excepted: they may take
+    anything, and would be told about everything)."""
+    from app.models import CounselorScope, User, UserRole
+    from app.services.access import load_policy
+
+    if task.assignee_id is not None:
+        return [task.assignee_id]
+    owners = db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
+                                ).scalars().all()
+    if owners:
+        return sorted(owners)
+    found: set[int] = set()
+    for role in load_policy().values():
+        if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
+            continue
+        query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+            UserRole.role == role.name, User.active.is_(True))
+        if role.scope == "college":
+            query = query.join(CounselorScope, CounselorScope.user_id == User.id).where(
+                CounselorScope.college_id == task.college_id)
+        elif role.scope == "employer":
+            query = query.where(User.employer_id == task.employer_id)
+        found.update(db.session.execute(query).scalars())
+    return sorted(found)
