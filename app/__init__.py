@@ -45,12 +45,15 @@ def create_app(config_class: type | str | None = None) -> Flask:
 
 
 def _wire_engine(app: Flask) -> None:
-    """The engine's jobs reach the workers through RQ, as calls of the job entry point in tasks/."""
+    """The engine's jobs reach the workers through RQ, as calls of the job entry point in tasks/; the
+    history of each committed step reaches the platform's listeners (notifications of new tasks)."""
     from app import engine
+    from app.notifications.task_events import on_engine_events
     from app.platform.queue import rq_enqueuer
 
     engine.configure(app, enqueue_job=rq_enqueuer("tasks.engine_jobs.run_job",
                                                   timeout_s=app.config["JOB_TIMEOUT_S"] + 30))
+    engine.add_history_listener(app, on_engine_events)
 
 
 def _sqlite_options(app: Flask) -> None:

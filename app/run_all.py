@@ -1,5 +1,5 @@
-"""`make run`: web + worker + scheduler in one terminal; Ctrl-C (or SIGTERM) stops all three, and so does
-any one of them stopping on its own (its exit code is shown)."""
+"""`make run`: web + worker + scheduler + the live-event stream server in one terminal; Ctrl-C (or SIGTERM)
+stops them all, and so does any one of them stopping on its own (its exit code is shown)."""
 from __future__ import annotations
 
 import os
@@ -25,10 +25,16 @@ def main() -> None:
         sys.exit(f"make run: {err}")
     env.update(device_env)  # the gateway URL (a broker of our own may have taken a free port) and secrets
     port = os.environ.get("PORT", "5000")
+    stream_port = os.environ.get("STREAM_PORT", str(int(port) + 1))
+    # Pages open their live events on the stream server (gevent: thousands of open connections, docs/live.md).
+    env["LIVE_STREAM_URL"] = os.environ.get("LIVE_STREAM_URL") or f"http://127.0.0.1:{stream_port}/events"
     pieces = {
         "web": [sys.executable, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", port],
         "worker": [sys.executable, "-m", "app.worker"],
         "scheduler": [sys.executable, "-m", "app.scheduler"],
+        "stream": [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", "10000",
+                   "-b", f"127.0.0.1:{stream_port}", "--graceful-timeout", "3", "--log-level", "warning",
+                   "app.platform.live_server:create_stream_app()"],
         **devices,
     }
     def stop(signum, _frame):  # SIGTERM (a service manager, `timeout`): stop the pieces like Ctrl-C does
@@ -40,6 +46,7 @@ def main() -> None:
 
     print(f"\n  BPM platform running: http://127.0.0.1:{port}/  (health: /healthz, /healthz/pieces)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  redis: {env['REDIS_URL']}")
+    print(f"  live events: {env['LIVE_STREAM_URL']}")
     if devices:
         print(f"  devices: simulator {app.config['DEVICE_SIMULATOR_URL']} (state: /_sim/devices), "
               f"gateway {env['DEVICE_GATEWAY_URL']}")

@@ -8,6 +8,7 @@ from app.engine.definitions import Source, deploy, deploy_directory, deploy_uplo
 from app.engine.errors import (
     Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, ProcessError,
 )
+from app.engine.history import add_history_listener
 from app.engine.jobs import retry_incident
 from app.engine.lifecycle import resume, suspend, terminate
 from app.engine.messages import deliver_message
@@ -18,7 +19,8 @@ from app.engine.runtime import complete_task, get_state, start_instance, task_da
 
 __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
-    "NotFound", "ProcessError", "Source", "claim_task", "complete_task", "configure", "deliver_message", "deploy",
+    "NotFound", "ProcessError", "Source", "add_history_listener", "claim_task", "complete_task", "configure",
+    "deliver_message", "deploy",
     "deploy_directory", "deploy_upload", "get_state", "latest_definition", "migrate_all", "migrate_instance",
     "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
     "terminate", "unclaim_task",

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select, update
 
+from app.engine import history
 from app.engine.errors import Conflict, NotFound
 from app.engine.models import HistoryEvent, OpenTask
 from app.platform.db_types import utcnow
-from app.platform.uow import unit_of_work
+from app.platform.uow import after_commit, unit_of_work
 
 OT = OpenTask.__table__
 CLAIMED_MESSAGE = "the task was claimed by someone else"
@@ -27,12 +28,14 @@ def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: st
         result = session.execute(stmt.values(assignee_id=user_id, claimed_at=utcnow() if user_id else None))
         if result.rowcount != 1:
             raise Conflict(CLAIMED_MESSAGE)
-        session.execute(insert(HistoryEvent.__table__).values(
+        event_row = dict(
             instance_id=row.instance_id, process_key=row.process_key, business_key=row.business_key,
             event_type=event, at=utcnow(), actor_id=actor_id, lane=row.lane, task_spec_id=row.spec_id,
             task_name=row.name, task_guid=task_guid,
             data={"assignee_id": user_id, "previous_assignee_id": row.assignee_id},
-            remote_addr=remote_addr[:64] if remote_addr else None))
+            remote_addr=remote_addr[:64] if remote_addr else None)
+        session.execute(insert(HistoryEvent.__table__).values(**event_row))
+        after_commit(lambda: history.tell_listeners([event_row]))
 
 
 def claim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:

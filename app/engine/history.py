@@ -1,11 +1,18 @@
 """History events collected during one advance and written with it, in the same transaction."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import Flask, current_app
+
 from app.engine.models import HistoryEvent
 from app.platform.db_types import utcnow
+
+log = logging.getLogger(__name__)
+HistoryListener = Callable[[list[dict]], None]
 
 EVENT_TYPES = frozenset({
     "instance_started", "instance_completed", "instance_terminated", "instance_suspended",
@@ -57,3 +64,23 @@ class HistoryBuffer:
 
 def history_table():
     return HistoryEvent.__table__
+
+
+def add_history_listener(app: Flask, listener: HistoryListener) -> None:
+    """Have `listener(events)` called, in the process that made them, with the history events of every step
+    once it has committed (dicts with the columns of history_event). For what other parts of the platform
+    do about steps (notifications, live pages); the engine neither knows nor waits for them."""
+    app.extensions.setdefault("engine_history_listeners", []).append(listener)
+
+
+def tell_listeners(rows: list[dict]) -> None:
+    """Hand committed history events to the app's listeners (call only after the commit)."""
+    listeners = current_app.extensions.get("engine_history_listeners")
+    if not listeners or not rows:
+        return
+    events = [dict(row) for row in rows]
+    for listener in listeners:
+        try:
+            listener(events)
+        except Exception:  # noqa: BLE001 - the step is committed; a listener cannot undo or fail it
+            log.exception("history listener %r failed", listener)

@@ -43,6 +43,7 @@ from sqlalchemy.engine import Connection
 from app.engine import instance_cache, outbox, snapshot
 from app.engine.compaction import compact, pruned_completed
 from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, ProcessError
+from app.engine import history
 from app.engine.history import HistoryBuffer
 from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
@@ -312,6 +313,7 @@ def _committed(step: Step) -> None:
     if step.new_jobs is not None and step.new_jobs.ids:
         outbox.relay(list(step.new_jobs.ids))
     _keep_in_cache(step.inst, step.after)
+    history.tell_listeners([row for op in step.writes.ops if op.table is HistoryEvent.__table__ for row in op.rows])
 
 
 def _keep_in_cache(inst: Loaded, after: snapshot.Snapshot) -> None:

@@ -54,7 +54,7 @@ def on_engine_events(events: list[dict]) -> None:
     for event in events:
         try:
             if event["event_type"] == "task_ready":
-                _task_ready(event["task_guid"])
+                _task_ready(event["task_guid"], event.get("actor_id"))
             elif event["event_type"] == "task_reassigned":
                 assignee = (event.get("data") or {}).get("assignee_id")
                 if assignee and assignee != event.get("actor_id"):
@@ -67,7 +67,8 @@ def _open_task(task_guid: str) -> OpenTask | None:
     return db.session.execute(select(OpenTask).where(OpenTask.task_guid == task_guid)).scalar_one_or_none()
 
 
-def _task_ready(task_guid: str) -> None:
+def _task_ready(task_guid: str, actor_id: int | None) -> None:
+    """Everyone the new task waits for, except whoever's action opened it (they are looking at it)."""
     with unit_of_work():
         task = _open_task(task_guid)
         if task is None:  # done already (a fast worker) or cancelled
@@ -78,7 +79,7 @@ def _task_ready(task_guid: str) -> None:
         if notice is None:
             notice = Notice(ASSIGNED.name if addressed else GROUP_WAITING.name, generic_params(task),
                             path_for("tasks.show", task_guid=task.task_guid))
-        notify(task_candidates(task), notice.kind, params=notice.params, link=notice.link,
+        notify([u for u in task_candidates(task) if u != actor_id], notice.kind, params=notice.params, link=notice.link,
                key=notice.key or f"task:{task.task_guid}:ready")
 
 

@@ -31,7 +31,8 @@ def _start(tmp_path: Path, redis_url: str, port: int, simulator_port: int | None
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite'}", REDIS_URL=redis_url,
                VAR_DIR=str(tmp_path), PORT=str(port), RQ_QUEUE=f"runall-{port}",
                SCHEDULER_LEADER_KEY=f"runall-{port}:leader",
-               DEVICE_SIMULATOR_URL=f"http://127.0.0.1:{simulator_port or _free_port()}")
+               DEVICE_SIMULATOR_URL=f"http://127.0.0.1:{simulator_port or _free_port()}",
+               STREAM_PORT=str(_free_port()))
     return subprocess.Popen([sys.executable, "-m", "app.run_all"], cwd=ROOT, env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
