@@ -206,3 +206,17 @@ def test_each_recipient_hears_of_it_live_with_the_unread_count(ctx, make_user):
     assert [e["data"]["unread"] for e in events] == [1, 2]
     assert events[0]["data"]["title"] == "New task for you: Counselor review"
     assert events[1]["data"]["link"] == "/tasks/live2"
+
+
+def test_the_scheduler_sweeps_due_deliveries(app, ctx, make_user, smtp, monkeypatch):
+    from app.scheduler import Leadership, sweep_notifications
+
+    monkeypatch.setitem(ctx.config, "NOTIFY_BACKOFF_BASE_S", 0.0)
+    user = make_user(email="swept@student.demo.edu.cn")
+    smtp.refuse_with = "421 4.3.2 Service shutting down"
+    notify([user], KIND, params=params(), key=f"swept:{uuid.uuid4().hex}")
+    assert deliveries_of(user)[0].status == "retry"
+    db.session.rollback()
+    smtp.refuse_with = None
+    sweep_notifications(app, Leadership(Redis.from_url(ctx.config["REDIS_URL"]), key=f"lead:{uuid.uuid4().hex}"))
+    smtp.wait_for("swept@student.demo.edu.cn")
