@@ -119,6 +119,11 @@ def newest_positions(redis, keys: list[str]) -> list[Position]:
     return [position(text(found[0][0])) if found else (0, 0) for found in pipe.execute()]
 
 
+def publish_script() -> str:
+    """The Lua script of one publication (keep the event, announce it), for tools that publish in bulk."""
+    return _PUBLISH
+
+
 def publish_now(key: str, payload: str) -> str:
     from app.platform.queue import redis_connection
 

@@ -68,22 +68,35 @@ def _wanted(text: str, language: str) -> bool:
     return is_chinese(text) if language == "zh" else not is_chinese(text)
 
 
-def form_texts(node: Any) -> Iterator[str]:
-    """Every human-readable text of a JSON Schema or UI schema, in document order."""
+def _map_form(node: Any, fn) -> Any:
+    """A copy of a JSON Schema or UI schema with `fn` applied to every human-readable text."""
     if isinstance(node, dict):
+        mapped = {}
         for key, value in node.items():
             if key in FORM_TEXT_KEYS and isinstance(value, str):
-                yield value
+                mapped[key] = fn(value)
             elif key in FORM_TEXT_LIST_KEYS and isinstance(value, list):
-                yield from (v for v in value if isinstance(v, str))
-            elif key in ("oneOf", "anyOf") and isinstance(value, list):
-                for option in value:  # {"const": "x", "title": "label"} choices
-                    yield from form_texts(option)
-            elif key not in ("enum", "const", "default", "examples", "ui:order", "required", "pattern"):
-                yield from form_texts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from form_texts(item)
+                mapped[key] = [fn(v) if isinstance(v, str) else v for v in value]
+            elif key in ("enum", "const", "default", "examples", "ui:order", "required", "pattern"):
+                mapped[key] = value  # data, not text
+            else:
+                mapped[key] = _map_form(value, fn)
+        return mapped
+    if isinstance(node, list):
+        return [_map_form(item, fn) for item in node]
+    return node
+
+
+def form_texts(node: Any) -> list[str]:
+    """Every human-readable text of a JSON Schema or UI schema, in document order."""
+    found: list[str] = []
+    _map_form(node, lambda text: found.append(text) or text)
+    return found
+
+
+def translate_form(node: Any) -> Any:
+    """A copy of a form file (schema or UI schema) with its texts in the current language."""
+    return _map_form(node, source_text)
 
 
 def _line_of(source: str, text: str, start: int) -> tuple[int, int]:

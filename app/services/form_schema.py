@@ -1061,7 +1061,7 @@ class Form:
         return tuple(key)
 
 
-_CACHE: dict[tuple[str, str | None], tuple[tuple, Form]] = {}
+_CACHE: dict[tuple[str, str | None, str], tuple[tuple, Form]] = {}
 _CACHE_LOCK = threading.Lock()
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][\w.-]*\.json\Z", re.ASCII)
 
@@ -1108,14 +1108,18 @@ def load_form(forms_dir: Path | str, schema_name: str, ui_name: str | None = Non
             raise FormDefinitionError(f"form file {p.name!r} not found") from None
         return (st.st_mtime_ns, st.st_size)
 
-    key = (str(schema_path), str(ui_path) if ui_path else None)
+    # Its texts (titles, help, option labels...) in the current language (app/platform/source_texts.py).
+    locale = current_locale()
+    key = (str(schema_path), str(ui_path) if ui_path else None, locale)
     stamps = (stamp(schema_path), stamp(ui_path))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit and hit[0] == stamps:
             return hit[1]
-    schema = _read_json(schema_path, schema_name)
-    ui = _read_json(ui_path, ui_name) if ui_path and ui_name else {}
+    from app.platform.source_texts import translate_form
+
+    schema = translate_form(_read_json(schema_path, schema_name))
+    ui = translate_form(_read_json(ui_path, ui_name)) if ui_path and ui_name else {}
     form = Form(schema, ui, source=schema_name)
     with _CACHE_LOCK:
         _CACHE[key] = (stamps, form)

@@ -22,6 +22,9 @@ def register_blueprints(app: Flask) -> None:
                    live_stream, notifications):
         app.register_blueprint(module.bp)
     app.after_request(log_operation)
+    from app.platform.source_texts import source_text
+
+    app.add_template_filter(source_text, "source_text")  # names from BPMN and form files, in the reader's language
     _errors(app)
     _context(app)
     check_route_guards(app)

@@ -41,9 +41,12 @@ def diagram(instance_id: int):
         abort(404)
     from app.engine.models import ProcessDefinition
     from app.platform.extensions import db
+    from app.platform.source_texts import translate_bpmn
 
-    xml = db.session.get(ProcessDefinition, instance.definition_id).bpmn_xml
-    return Response(xml, mimetype="application/xml", headers={"X-Content-Type-Options": "nosniff"})
+    # the names on the diagram (process, lanes, tasks, events, flows) in the reader's language
+    xml = translate_bpmn(db.session.get(ProcessDefinition, instance.definition_id).bpmn_xml)
+    return Response(xml, mimetype="application/xml", headers={"X-Content-Type-Options": "nosniff",
+                                                              "Vary": "Cookie"})
 
 
 @bp.post("/<int:instance_id>/<any(suspend, resume, terminate):action>")
