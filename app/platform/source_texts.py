@@ -120,11 +120,15 @@ def extract_form(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
 
 
 def bpmn_texts(root) -> Iterator[tuple[int, str, str]]:
-    """(line, element, name) for every named element people see in a BPMN file."""
+    """(line, element, text) for every name people see in a BPMN file, and the instructions of user tasks
+    (SpiffArena's `instructionsForEndUser`, Markdown: translated as a whole)."""
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         local = element.tag.rsplit("}", 1)[-1]
+        if local == "instructionsForEndUser" and (element.text or "").strip():
+            yield element.sourceline or 1, local, element.text
+            continue
         if local not in BPMN_NAMED:
             continue
         name = element.get("name")

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from app import engine
+from app.platform.source_texts import source_text
 from app.services import inbox, task_forms
 from app.services.access import can_claim_task, can_reassign_task, can_see_task, can_work_task
 from app.web.security import permission_required, principal
@@ -58,7 +59,7 @@ def _render(task, facts, form, values, errors, status: int = 200, message: str |
     return render_template(
         "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
         can_work=can_work_task(principal(), facts), can_claim=can_claim_task(principal(), facts),
-        instructions=task_forms.instructions_html(task.instructions),
+        instructions=task_forms.instructions_html(source_text(task.instructions)),
         timeline=task_forms.timeline(task.instance_id)), status
 
 

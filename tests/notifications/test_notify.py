@@ -127,7 +127,7 @@ def test_a_permanent_refusal_is_not_retried(ctx, make_user, smtp):
 
 
 def test_an_unreachable_server_is_retried_until_the_attempts_run_out(ctx, make_user, monkeypatch):
-    from tests.notifications.conftest import free_port
+    from tests.smtp_server import free_port
 
     monkeypatch.setitem(ctx.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(ctx.config, "MAIL_PORT", free_port())  # nothing listens there

@@ -29,12 +29,15 @@ UI = {"note": {"ui:help": "不少于 20 字", "ui:placeholder": "如：同意", 
       "ui:order": ["industry", "level", "note"]}
 
 BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d">
   <bpmn:collaboration id="c"><bpmn:participant id="p" name="\xe5\xb0\xb1\xe4\xb8\x9a\xe6\x8e\xa8\xe8\x8d\x90\xe8\xa1\xa8\xe7\x94\xb3\xe8\xaf\xb7" processRef="proc"/></bpmn:collaboration>
   <bpmn:process id="proc" name="\xe5\xb0\xb1\xe4\xb8\x9a\xe6\x8e\xa8\xe8\x8d\x90\xe8\xa1\xa8\xe7\x94\xb3\xe8\xaf\xb7" isExecutable="true">
     <bpmn:laneSet><bpmn:lane id="l1" name="career_office"/><bpmn:lane id="l2" name="counselor"/></bpmn:laneSet>
     <bpmn:startEvent id="s" name="\xe6\x8f\x90\xe5\x87\xba\xe7\x94\xb3\xe8\xaf\xb7"/>
-    <bpmn:userTask id="t" name="\xe8\xbe\x85\xe5\xaf\xbc\xe5\x91\x98\xe5\xae\xa1\xe6\xa0\xb8"/>
+    <bpmn:userTask id="t" name="\xe8\xbe\x85\xe5\xaf\xbc\xe5\x91\x98\xe5\xae\xa1\xe6\xa0\xb8">
+      <bpmn:extensionElements><spiffworkflow:instructionsForEndUser>\xe5\xae\xa1\xe9\x80\x9a**\xe8\xbf\x87**</spiffworkflow:instructionsForEndUser></bpmn:extensionElements>
+    </bpmn:userTask>
     <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t" name="\xe9\x80\x80\xe5\x9b\x9e\xe4\xbf\xae\xe6\x94\xb9"/>
     <bpmn:message id="m" name="agreement_revoked"/>
   </bpmn:process>
@@ -70,7 +73,8 @@ def test_the_form_extractor_gives_the_line_of_each_text():
 
 
 def test_the_bpmn_extractor_takes_names_and_reads_lane_keys_as_words():
-    assert extracted(extract_bpmn, BPMN, "zh") == ["就业推荐表申请", "就业推荐表申请", "提出申请", "辅导员审核", "退回修改"]
+    assert extracted(extract_bpmn, BPMN, "zh") == ["就业推荐表申请", "就业推荐表申请", "提出申请", "辅导员审核", "审通**过**",
+                                                   "退回修改"]  # names, and a user task's instructions (Markdown)
     assert extracted(extract_bpmn, BPMN, "en") == ["Career office", "Counselor"]  # not the message name
     assert msgid_of("career_office") == "Career office" and msgid_of(" 辅导员审核 ") == "辅导员审核"
 
