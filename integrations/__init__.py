@@ -1,1 +1,1 @@
-"""Outside systems: notifications (a simulator for now), devices (docs/devices.md), later SSO. No Flask requests."""
+"""Outside systems: mail (SMTP), devices (docs/devices.md), later SMS, WeChat and SSO. No Flask requests."""

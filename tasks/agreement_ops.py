@@ -8,15 +8,14 @@ the agreement's state and write each evidence entry once per job (`ctx.idempoten
 """
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 
-from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner
+from app.engine.models import HistoryEvent, OpenTask
 from app.engine.registry import JobContext, operation
-from app.models import Agreement, CounselorScope, Employer, User, UserRole
+from app.models import Agreement
 from app.platform.extensions import db
-from app.services import agreement_documents, agreements, employers
-from integrations.notifications import Message, notifier
+from app.platform.uow import unit_of_work
+from app.services import agreement_documents, agreement_notices, agreements, employers
 
 
 def task_actor(instance_id: int, spec_id: str | None) -> tuple[int | None, str | None]:
@@ -30,13 +29,6 @@ def task_actor(instance_id: int, spec_id: str | None) -> tuple[int | None, str |
                HistoryEvent.event_type == "task_completed")
         .order_by(HistoryEvent.id.desc()).limit(1)).one_or_none()
     return (row.actor_id, row.remote_addr) if row is not None else (None, None)
-
-
-def app_notifier():
-    from app.platform.queue import redis_connection
-
-    return notifier(redis_connection(), current_app.config["RQ_QUEUE"], current_app.config.get("NOTIFICATIONS",
-                                                                                                "simulator"))
 
 
 @operation("agreement.respond")
@@ -115,51 +107,13 @@ def employer_review(params: dict, ctx: JobContext) -> dict:
     return employers.review(params["employer_id"], params["decision"], params.get("comment"), actor)
 
 
-def _candidates(task: OpenTask) -> list[int]:
-    """Who should act on an open task: its assignee, else its named owners, else its lane's group."""
-    if task.assignee_id is not None:
-        return [task.assignee_id]
-    owners = db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
-                                ).scalars().all()
-    if owners:
-        return sorted(owners)
-    from app.services.access import load_policy
-
-    found: set[int] = set()
-    for role in load_policy().values():
-        if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
-            continue  # administrators are not reminded of everybody's work
-        query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-            UserRole.role == role.name, User.active.is_(True))
-        if role.scope == "college":
-            query = query.join(CounselorScope, CounselorScope.user_id == User.id).where(
-                CounselorScope.college_id == task.college_id)
-        elif role.scope == "employer":
-            query = query.where(User.employer_id == task.employer_id)
-        found.update(db.session.execute(query).scalars())
-    return sorted(found)
-
-
 @operation("notify.remind")
 def remind(params: dict, ctx: JobContext) -> dict:
-    """催签: remind whoever the signing task (`task` = its BPMN id) is waiting for."""
-    task = db.session.execute(select(OpenTask).where(OpenTask.instance_id == ctx.instance_id,
-                                                     OpenTask.spec_id == params["task"])).scalar_one_or_none()
-    if task is None:  # done meanwhile
-        db.session.rollback()
-        return {"sent": 0, "recipients": []}
-    recipients = _candidates(task)
-    agreement = db.session.get(Agreement, params["agreement_id"])
-    student = db.session.get(User, agreement.student_id)
-    employer = db.session.get(Employer, agreement.employer_id)
-    number = agreement.number or agreements.agreement_key(agreement.id)
-    due = agreements._local_text(task.due_at) if task.due_at else None
-    agreement_id, task_guid = agreement.id, task.task_guid
-    body = (f"{student.display_name}与{employer.name}的三方协议（编号 {number}）正在等待您完成“{task.name}”"
-            + (f"，截止时间 {due}" if due else "") + "。请尽快登录就业服务平台处理。")
-    db.session.rollback()
-    sender = app_notifier()
-    sent = [r for r in recipients if sender.send(Message(
-        r, "【催签】三方协议待您签署", body, key=f"{ctx.idempotency_key}:{r}",
-        data={"agreement_id": agreement_id, "party": params.get("party"), "task_guid": task_guid}))]
-    return {"sent": len(sent), "recipients": recipients}
+    """催签: remind whoever the signing task (`task` = its BPMN id) is waiting for (once per timer firing)."""
+    with unit_of_work():
+        task = db.session.execute(select(OpenTask).where(OpenTask.instance_id == ctx.instance_id,
+                                                         OpenTask.spec_id == params["task"])).scalar_one_or_none()
+        if task is None:  # done meanwhile
+            return {"sent": 0, "recipients": []}
+        sent, recipients = agreement_notices.remind(params["agreement_id"], task, ctx.idempotency_key)
+    return {"sent": sent, "recipients": recipients}

@@ -295,6 +295,7 @@ def write_step(step: Step) -> None:
             head.flush(conn)
             inst.id = created.ids[0]
             bind_new_instance(ops, inst.id)
+        events = [row for op in ops.ops if op.table is HistoryEvent.__table__ for row in op.rows]
         # A step that is the whole unit of work carries its COMMIT in the same round trip (PostgreSQL).
         commit = not nested and not (session.new or session.dirty or session.deleted)
         try:
@@ -304,16 +305,16 @@ def write_step(step: Step) -> None:
     if not step.new:
         inst.version += 1
     if nested:
-        after_commit(lambda: _committed(step))
+        after_commit(lambda: _committed(step, events))
     else:
-        _committed(step)
+        _committed(step, events)
 
 
-def _committed(step: Step) -> None:
+def _committed(step: Step, events: list[dict]) -> None:
     if step.new_jobs is not None and step.new_jobs.ids:
         outbox.relay(list(step.new_jobs.ids))
     _keep_in_cache(step.inst, step.after)
-    history.tell_listeners([row for op in step.writes.ops if op.table is HistoryEvent.__table__ for row in op.rows])
+    history.tell_listeners(events)
 
 
 def _keep_in_cache(inst: Loaded, after: snapshot.Snapshot) -> None:

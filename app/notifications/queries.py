@@ -39,6 +39,12 @@ def unread_count(user_id: int) -> int:
         NOTIFICATION.c.user_id == user_id, NOTIFICATION.c.read_at.is_(None))).scalar_one()
 
 
+def was_notified(user_id: int, key: str) -> bool:
+    """Whether the user got the notification of the event `key` (e.g. to say "the student was notified")."""
+    return db.session.execute(select(NOTIFICATION.c.id).where(
+        NOTIFICATION.c.user_id == user_id, NOTIFICATION.c.dedup_key == key)).first() is not None
+
+
 def notifications_of(user_id: int, page: int = 1, unread_only: bool = False) -> NotificationPage:
     """One page of the user's notifications, newest first, in the current language."""
     where = [NOTIFICATION.c.user_id == user_id]

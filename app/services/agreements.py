@@ -43,6 +43,7 @@ from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 from app.services import agreement_documents as documents
+from app.services import agreement_notices as notices  # also registers the area's notification kinds
 from app.services import evidence as chain
 
 PROCESS_KEY = "tripartite_agreement"
@@ -495,6 +496,8 @@ def set_status(agreement_id: int, status: str, act: str | None, reason: str | No
             if status == "in_force":
                 details["number"] = agreement.number
             chain.append(agreement_id, act, actor_id, remote_addr, details, job_key=job_key)
+        if agreement.status == "in_force":
+            notices.in_force(agreement)
         return {"status": agreement.status}
 
 

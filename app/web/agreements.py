@@ -172,7 +172,13 @@ def new():
         agreement_id = agreements.issue_offer(principal().id, student_no, terms, remote_addr=request.remote_addr)
     except agreements.AgreementError as err:
         return _new_page(form, fs.redisplay_values(form, data, {}), {}, 422, str(err))
-    flash(_("The offer was sent. The student has been asked to reply."), "success")
+    from app.notifications.queries import was_notified
+    from app.services.agreement_notices import offer_key
+
+    if was_notified(agreements.get(agreement_id).student_id, offer_key(agreement_id)):
+        flash(_("The offer was sent. The student has been asked to reply."), "success")
+    else:
+        flash(_("The offer was sent."), "success")
     return redirect(url_for("agreements.show", agreement_id=agreement_id))
 
 

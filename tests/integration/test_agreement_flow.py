@@ -26,7 +26,6 @@ from app.platform.extensions import db
 from app.services import agreement_certificate, agreement_documents, agreements
 from app.services.agreements import AgreementError
 from documents import pki, verify
-from tasks.agreement_ops import app_notifier
 from tests.integration.test_agreement_helpers import (  # noqa: F401 - fixtures
     TASK_CLIENT,
     TERMS,
@@ -83,6 +82,17 @@ def ctx_var_dir() -> str:
     return current_app.config["VAR_DIR"]
 
 
+def _reminders(task_guid: str) -> list:
+    """The 催签 notifications about one signing task."""
+    from app.notifications.models import Notification
+
+    try:
+        return list(db.session.execute(select(Notification).where(
+            Notification.kind == "agreement.reminder", Notification.link == f"/tasks/{task_guid}")).scalars())
+    finally:
+        db.session.rollback()
+
+
 def _sign_all(instance_id: int, student: int, hr: int, staff: int, remind: bool = False) -> list[dict]:
     """The three signing steps; with `remind`, let each party be late once and collect the reminders."""
     reminders = []
@@ -96,9 +106,8 @@ def _sign_all(instance_id: int, student: int, hr: int, staff: int, remind: bool 
             time.sleep(0.45)  # the reminder cycle in this agreement is R1/PT0.4S
             timers.fire_due()
             db.session.rollback()
-            reminders.append(wait_for(lambda: [m for m in app_notifier().outbox()
-                                               if m["data"].get("task_guid") == task.task_guid],
-                                      instance_id, f"reminder for {spec}", timeout=30))
+            reminders.append(wait_for(lambda: _reminders(task.task_guid), instance_id, f"reminder for {spec}",
+                                      timeout=30))
         complete(instance_id, spec, {key: True}, actor)
     return reminders
 
@@ -132,6 +141,15 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     _sign_all(instance_id, student, hr_a, staff)
     row = wait_status(first, "in_force")
     assert row.in_force_at is not None
+    # the employer was told the student had signed, and that the agreement is in force
+    from app.notifications.models import Notification
+    from app.notifications.render import render
+
+    told = {n.kind: render(n.title, n.body, n.params, "zh_CN") for n in db.session.execute(
+        select(Notification).where(Notification.user_id == hr_a)).scalars()}
+    db.session.rollback()
+    assert "张三丰 已签署" in told["agreement.sign_next"][1]
+    assert told["agreement.in_force"][0] == f"三方协议 {row.number} 已生效"
 
     doc = agreements.latest_document(first)
     versions = agreement_documents.versions(first)
@@ -253,8 +271,11 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     complete(instance_id, "office_review", APPROVE_O, staff)
     reminders = _sign_all(instance_id, student, hr_b, staff, remind=True)
     # 催签: each reminder went to whoever the late task waited for
-    assert [[m["recipient_id"] for m in batch] for batch in reminders] == [[student], [hr_b], [staff]]
-    assert "【催签】" in reminders[0][0]["subject"]
+    assert [[n.user_id for n in batch] for batch in reminders] == [[student], [hr_b], [staff]]
+    from app.notifications.render import render
+
+    title, body = render(reminders[0][0].title, reminders[0][0].body, reminders[0][0].params, "zh_CN")
+    assert title.startswith("【催签】") and "学生签署" in body
     row = wait_status(second, "in_force")
     assert row.number != agreement(first).number and row.terms["monthly_pay"] == 18000
     text = re.sub(r"\s+", "", pdftotext(agreements.document_bytes(agreements.latest_document(second)), tmp_path))
