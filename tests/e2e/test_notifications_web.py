@@ -106,3 +106,21 @@ def test_mark_all_read(web):
     assert "标为已读" in resp.get_data(as_text=True)
     assert counselor.get("/notifications/unread-count").get_json()["unread"] == 0
     assert 'data-unread hidden' in counselor.get("/notifications").get_data(as_text=True)
+
+
+def test_the_offer_flash_says_the_student_was_notified_only_when_that_was_recorded(web, monkeypatch):
+    from app.notifications import task_events
+    from tests.e2e.test_agreement_web import OFFER, revoke_open_offers
+
+    def flash_after_offer(student_no: str) -> str:
+        revoke_open_offers(web, "hr_jiangnan", student_no)
+        resp = web.client("hr_jiangnan").post("/agreements/new", data={"student_no": student_no, **OFFER},
+                                              follow_redirects=True)
+        assert resp.status_code == 200
+        return re.search(r'<p class="flash success">([^<]*)</p>', resp.get_data(as_text=True)).group(1)
+
+    assert flash_after_offer("2022030101") == "签约邀请已发出，已通知学生答复。"
+    # the notification cannot be recorded (the offer's notice fails): the offer is sent, nobody claims otherwise
+    broken = {key: (lambda task: 1 / 0) for key in task_events._notices}
+    monkeypatch.setattr(task_events, "_notices", broken)
+    assert flash_after_offer("2022020101") == "签约邀请已发出。"
