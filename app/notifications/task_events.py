@@ -11,10 +11,13 @@ task" text: `register_task_notice(process_key, task_spec_id, builder)`, where `b
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from app.engine.models import OpenTask, OpenTaskOwner
 from app.notifications.kinds import N_, moment, register_kind, translated
@@ -24,6 +27,7 @@ from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
 log = logging.getLogger(__name__)
+OT = OpenTask.__table__
 
 ASSIGNED = register_kind("task.assigned", N_("New task for you: %(task)s"),
                          N_("%(process)s %(key)s is waiting for you. Due: %(due)s"))
@@ -40,7 +44,7 @@ class Notice:
     key: str | None = None  # defaults to one notification per task and person
 
 
-NoticeBuilder = Callable[[OpenTask], Notice | None]
+NoticeBuilder = Callable[[Any], Notice | None]  # gets the open_task row
 _notices: dict[tuple[str, str], NoticeBuilder] = {}
 
 
@@ -63,53 +67,65 @@ def on_engine_events(events: list[dict]) -> None:
             log.exception("notification for %s of task %s failed", event["event_type"], event.get("task_guid"))
 
 
-def _open_task(task_guid: str) -> OpenTask | None:
-    return db.session.execute(select(OpenTask).where(OpenTask.task_guid == task_guid)).scalar_one_or_none()
+@contextmanager
+def _reading() -> Iterator[Connection]:
+    """A connection in autocommit mode: these reads open no transaction and take no lock (SQLite), so a step
+    that makes a task nobody is to be told about costs a couple of indexed reads and nothing else."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
+def _open_task(conn: Connection, task_guid: str):
+    return conn.execute(select(OT).where(OT.c.task_guid == task_guid)).one_or_none()
 
 
 def _task_ready(task_guid: str, actor_id: int | None) -> None:
     """Everyone the new task waits for, except whoever's action opened it (they are looking at it)."""
-    with unit_of_work():
-        task = _open_task(task_guid)
+    with _reading() as conn:
+        task = _open_task(conn, task_guid)
         if task is None:  # done already (a fast worker) or cancelled
             return
-        addressed = task.assignee_id is not None or task.addressed
+        recipients = [u for u in task_candidates(task, conn) if u != actor_id]
+    if not recipients:
+        return
+    with unit_of_work():
         builder = _notices.get((task.process_key, task.spec_id))
         notice = builder(task) if builder else None
         if notice is None:
+            addressed = task.assignee_id is not None or task.addressed
             notice = Notice(ASSIGNED.name if addressed else GROUP_WAITING.name, generic_params(task),
                             path_for("tasks.show", task_guid=task.task_guid))
-        notify([u for u in task_candidates(task) if u != actor_id], notice.kind, params=notice.params, link=notice.link,
+        notify(recipients, notice.kind, params=notice.params, link=notice.link,
                key=notice.key or f"task:{task.task_guid}:ready")
 
 
 def _task_given(task_guid: str, user_id: int) -> None:
-    with unit_of_work():
-        task = _open_task(task_guid)
-        if task is None or task.assignee_id != user_id:  # changed again meanwhile
-            return
-        notify([user_id], ASSIGNED.name, params=generic_params(task),
-               link=path_for("tasks.show", task_guid=task.task_guid), key=f"task:{task.task_guid}:to:{user_id}")
+    with _reading() as conn:
+        task = _open_task(conn, task_guid)
+    if task is None or task.assignee_id != user_id:  # changed again meanwhile
+        return
+    notify([user_id], ASSIGNED.name, params=generic_params(task),
+           link=path_for("tasks.show", task_guid=task.task_guid), key=f"task:{task.task_guid}:to:{user_id}")
 
 
-def generic_params(task: OpenTask) -> dict:
+def generic_params(task) -> dict:
     return {"task": translated(task.name), "process": translated(task.process_name),
             "key": task.business_key or "", "due": moment(task.due_at) if task.due_at else "—"}
 
 
-def task_candidates(task: OpenTask) -> list[int]:
-    """Who should act on an open task: its assignee, else the people it is addressed to, else everyone whose
-    role may take its lane's group tasks within the task's scope (administrators excepted: they may take
-    anything, and would be told about everything)."""
+def task_candidates(task, conn: Connection | Session | None = None) -> list[int]:
+    """Who should act on an open task (a row of open_task): its assignee, else the people it is addressed to,
+    else everyone whose role may take its lane's group tasks within the task's scope (administrators
+    excepted: they may take anything, and would be told about everything)."""
     from app.models import CounselorScope, User, UserRole
     from app.services.access import load_policy
 
+    conn = conn if conn is not None else db.session
     if task.assignee_id is not None:
         return [task.assignee_id]
-    owners = db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
-                                ).scalars().all()
-    if owners:
-        return sorted(owners)
+    if task.addressed:  # to people by name (BPMN lane_owners)
+        return sorted(conn.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
+                                   ).scalars().all())
     found: set[int] = set()
     for role in load_policy().values():
         if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
@@ -121,5 +137,5 @@ def task_candidates(task: OpenTask) -> list[int]:
                 CounselorScope.college_id == task.college_id)
         elif role.scope == "employer":
             query = query.where(User.employer_id == task.employer_id)
-        found.update(db.session.execute(query).scalars())
+        found.update(conn.execute(query).scalars())
     return sorted(found)

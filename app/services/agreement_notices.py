@@ -44,7 +44,7 @@ def offer_key(agreement_id: int) -> str:
     return f"agreement:{agreement_id}:offered"
 
 
-def _agreement_of(task: OpenTask) -> Agreement | None:
+def _agreement_of(task) -> Agreement | None:
     key = task.business_key or ""
     return db.session.get(Agreement, int(key[4:])) if key.startswith("AGR-") and key[4:].isdigit() else None
 
@@ -56,7 +56,7 @@ def _parties(agreement: Agreement) -> dict:
             "number": agreement.number or f"AGR-{agreement.id}"}
 
 
-def _offer(task: OpenTask) -> Notice | None:
+def _offer(task) -> Notice | None:
     agreement = _agreement_of(task)
     if agreement is None:
         return None
@@ -67,7 +67,7 @@ def _offer(task: OpenTask) -> Notice | None:
                   path_for("tasks.show", task_guid=task.task_guid), offer_key(agreement.id))
 
 
-def _returned(task: OpenTask) -> Notice | None:
+def _returned(task) -> Notice | None:
     agreement = _agreement_of(task)
     if agreement is None:
         return None
@@ -81,7 +81,7 @@ def _returned(task: OpenTask) -> Notice | None:
 
 
 def _sign_next(signed_by: str):
-    def build(task: OpenTask) -> Notice | None:
+    def build(task) -> Notice | None:
         agreement = _agreement_of(task)
         if agreement is None:
             return None
