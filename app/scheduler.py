@@ -21,6 +21,11 @@ from redis import Redis
 from redis.exceptions import LockError
 from redis.lock import Lock
 
+from app import create_app
+from app.engine import outbox, timers
+from app.platform.extensions import db
+from app.platform.queue import redis_connection
+
 log = logging.getLogger("app.scheduler")
 
 
@@ -59,9 +64,6 @@ def heartbeat_age_s(redis: Redis, leader_key: str) -> float | None:
 
 
 def tick(app: Flask, leadership: Leadership) -> None:
-    from app.engine import outbox, timers
-    from app.platform.extensions import db
-
     with app.app_context():
         if not leadership.hold():
             return
@@ -93,8 +95,6 @@ def sweep_notifications(app: Flask, leadership: Leadership) -> None:
 
 
 def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
-    from app.platform.queue import redis_connection
-
     with app.app_context():
         leadership = Leadership(redis_connection(), key=app.config["SCHEDULER_LEADER_KEY"])
     tick_seconds = tick_seconds or app.config["SCHEDULER_TICK_S"]
@@ -112,8 +112,6 @@ def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
 
 
 def main() -> None:
-    from app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
     # A tick that outlasts the interval is normal under load; the next one simply starts later.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -14,6 +14,9 @@ from datetime import datetime, timezone
 from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 
+from app import create_app
+from app.platform.queue import job_queue, redis_connection
+
 log = logging.getLogger("app.worker")
 
 
@@ -56,8 +59,6 @@ def alive_workers(queue: Queue, stale_after_s: float) -> list[Worker]:
 
 def run(app: Flask, burst: bool = False) -> None:
     """Work the app's queue in this process (inside one app context) until stopped, or until empty (burst)."""
-    from app.platform.queue import job_queue, redis_connection
-
     with app.app_context():
         worker = PlatformWorker([job_queue()], connection=redis_connection(),
                                 heartbeat_s=app.config["WORKER_HEARTBEAT_S"])
@@ -65,8 +66,6 @@ def run(app: Flask, burst: bool = False) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from app import create_app
-
     argv = sys.argv[1:] if argv is None else argv
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
     run(create_app(), burst="--burst" in argv)

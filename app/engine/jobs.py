@@ -93,9 +93,9 @@ def execute(job_id: int) -> str:
             return "skipped"
         business_key = session.execute(select(ProcessInstance.business_key)
                                        .where(ProcessInstance.id == row.instance_id)).scalar()
-    fn = load_operations().get(row.operation)
-    ctx = JobContext(job_id, row.instance_id, business_key, row.idempotency_key, row.attempts)
-    with Lease(db.engine, job_id, row.attempts, lease_s):
+    with Lease(db.engine, job_id, row.attempts, lease_s):  # from the claim on (importing operations may be slow)
+        fn = load_operations().get(row.operation)
+        ctx = JobContext(job_id, row.instance_id, business_key, row.idempotency_key, row.attempts)
         try:
             if fn is None:
                 raise LookupError(f"unknown service operation {row.operation!r}")

@@ -1,29 +1,41 @@
 """Delivering named messages to the instance waiting for them (or starting one at a message start event).
 
-Correlation: a waiting catch event is subscribed with {instance_id, business_key} plus the current value of
-each correlation property its message declares in the BPMN (looked up in task data by property name). A
-delivery names some of those keys; exactly one instance must match, otherwise it is refused.
+Correlation: a waiting catch is found by `instance_id`, `business_key` and the value of each correlation
+property its message declares in the BPMN (looked up in task data by property name when it started
+waiting), one indexed row per key (`message_correlation`). A delivery names some of those keys; exactly one
+instance must match all of them, otherwise it is refused.
 """
 from __future__ import annotations
 
-from uuid import UUID
-
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
-from sqlalchemy import select
+from sqlalchemy import and_, distinct, func, or_, select
 
 from app.engine.definitions import latest_definitions
 from app.engine.errors import CorrelationError
 from app.engine.history import HistoryBuffer
-from app.engine.models import MessageSubscription, ProcessInstance
+from app.engine.models import MessageCorrelation, ProcessInstance
 from app.engine.runtime import Loaded, advance, read, start_instance
 from app.engine.snapshot import event_definitions
+from app.engine.step_plan import correlation_value
 
-SUB = MessageSubscription.__table__
+KEYS = MessageCorrelation.__table__
+PI = ProcessInstance.__table__
 
 
-def _matches(correlation: dict, wanted: dict) -> bool:
-    return all(k in correlation and str(correlation[k]) == str(v) for k, v in wanted.items())
+def waiting_instances(name: str, wanted: dict) -> list[int]:
+    """Running instances with a catch of message `name` whose keys match every wanted key (an indexed
+    lookup per key: rows of one catch matching all of them)."""
+    base = (select(KEYS.c.instance_id).join(PI, PI.c.id == KEYS.c.instance_id)
+            .where(KEYS.c.message_name == name, PI.c.status == "running"))
+    if not wanted:
+        statement = base.where(KEYS.c.key == "instance_id").distinct()
+    else:
+        matches = or_(*(and_(KEYS.c.key == key, KEYS.c.value == correlation_value(value))
+                        for key, value in wanted.items()))
+        statement = (base.where(matches).group_by(KEYS.c.instance_id, KEYS.c.task_guid)
+                     .having(func.count(distinct(KEYS.c.key)) == len(wanted)))
+    return sorted(set(read(statement).scalars()))
 
 
 def catch_message(inst: Loaded, events: HistoryBuffer, name: str, payload: dict) -> None:
@@ -44,12 +56,7 @@ def deliver_message(name: str, payload: dict | None = None, correlation: dict | 
     """Deliver message `name`; returns the id of the instance that received it (or was started by it)."""
     payload = dict(payload or {})
     wanted = dict(correlation or {})
-    rows = read(
-        select(SUB.c.instance_id, SUB.c.task_guid, SUB.c.correlation)
-        .join(ProcessInstance, ProcessInstance.id == SUB.c.instance_id)
-        .where(SUB.c.message_name == name, ProcessInstance.status == "running")
-    ).all()
-    instances = sorted({r.instance_id for r in rows if _matches(r.correlation or {}, wanted)})
+    instances = waiting_instances(name, wanted)
     if len(instances) > 1:
         raise CorrelationError(f"message {name!r} with {wanted} matches {len(instances)} waiting instances "
                                f"({', '.join(map(str, instances[:10]))}); give more correlation keys")
@@ -69,9 +76,3 @@ def deliver_message(name: str, payload: dict | None = None, correlation: dict | 
     if len(starters) > 1:
         raise CorrelationError(f"message {name!r} starts {len(starters)} different processes")
     raise CorrelationError(f"no instance is waiting for message {name!r} with {wanted}")
-
-
-def waiting_task_guid(instance_id: int, name: str) -> str | None:
-    guid = read(select(SUB.c.task_guid).where(SUB.c.instance_id == instance_id,
-                                                            SUB.c.message_name == name)).scalar()
-    return str(UUID(guid)) if guid else None

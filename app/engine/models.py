@@ -111,15 +111,24 @@ class Timer(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class MessageSubscription(db.Model):
-    __tablename__ = "message_subscription"
-    __table_args__ = (UniqueConstraint("instance_id", "task_guid"),)
+class MessageCorrelation(db.Model):
+    """A waiting message catch (catch event, receive task, event-based gateway), one row per key it can be
+    found by: `instance_id`, `business_key` and each correlation property its BPMN message declares (the
+    value in task data when it started waiting). A delivery finds its instance through the index on
+    (message_name, key, value), never by reading every waiting catch."""
+
+    __tablename__ = "message_correlation"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid", "message_name", "key"),
+        Index("ix_message_correlation_lookup", "message_name", "key", "value"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
     task_guid: Mapped[str] = mapped_column(String(36))
-    message_name: Mapped[str] = mapped_column(String(255), index=True)
-    correlation: Mapped[dict] = mapped_column(Json, default=dict)
+    message_name: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))  # app.engine.messages.correlation_value
 
 
 class Job(db.Model):

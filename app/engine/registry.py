@@ -10,6 +10,8 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
+
 OPERATIONS: dict[str, Callable] = {}
 
 
@@ -32,8 +34,6 @@ def operation(name: str) -> Callable[[Callable], Callable]:
 
 def load_operations() -> dict[str, Callable]:
     """Import the modules named in the OPERATION_MODULES setting; each registers its operations."""
-    from flask import current_app
-
     for module in current_app.config["OPERATION_MODULES"]:
         importlib.import_module(module)
     return OPERATIONS

@@ -23,7 +23,7 @@ from app.engine.spiff import AsyncServiceTask
 class Snapshot:
     human: dict = field(default_factory=dict)     # guid -> Task (READY, manual)
     timers: dict = field(default_factory=dict)    # guid -> due datetime (UTC)
-    messages: dict = field(default_factory=dict)  # guid -> (message event definition, task)
+    messages: dict = field(default_factory=dict)  # guid -> (task, [message event definitions it waits for])
     services: dict = field(default_factory=dict)  # guid -> Task (STARTED async service task)
     completed: bool = False
 
@@ -43,7 +43,7 @@ def take(workflow: BpmnWorkflow) -> Snapshot:
                 if due is not None and (guid not in snap.timers or due < snap.timers[guid]):
                     snap.timers[guid] = due
             elif isinstance(definition, MessageEventDefinition):
-                snap.messages.setdefault(guid, (definition, task))
+                snap.messages.setdefault(guid, (task, []))[1].append(definition)
     return snap
 
 

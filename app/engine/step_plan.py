@@ -10,6 +10,7 @@ by `bind_new_instance` once the database has given the id.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.errors import ProcessError
 from app.engine.history import HistoryBuffer
-from app.engine.models import HistoryEvent, Job, MessageSubscription, OpenTask, OpenTaskOwner, ProcessInstance, TaskDraft, Timer
+from app.engine.models import (
+    HistoryEvent, Job, MessageCorrelation, OpenTask, OpenTaskOwner, ProcessInstance, TaskDraft, Timer,
+)
 from app.engine.snapshot import Snapshot
 from app.engine.spiff import dump_state
 from app.engine.step_writes import Operation, StepWrites
@@ -27,6 +30,7 @@ from app.platform.db_types import utcnow
 PI = ProcessInstance.__table__
 OT = OpenTask.__table__
 JOB = Job.__table__
+CORRELATION = MessageCorrelation.__table__
 
 
 class _NewInstance:
@@ -75,10 +79,19 @@ def bind_new_instance(writes: StepWrites, instance_id: int) -> None:
             for key, value in row.items():
                 if value is NEW_INSTANCE:
                     row[key] = instance_id
-                elif isinstance(value, dict):
-                    row[key] = {k: (instance_id if v is NEW_INSTANCE else v) for k, v in value.items()}
             if op.table is JOB:
                 row["idempotency_key"] = _idempotency_key(instance_id, row["task_guid"])
+            elif op.table is CORRELATION and row["key"] == "instance_id":
+                row["value"] = correlation_value(instance_id)
+
+
+def correlation_value(value: Any) -> str:
+    """How a correlation value is stored and looked up: its text (as deliveries compare `str(value)`), or a
+    hash of it when too long to index."""
+    text = str(value)
+    if len(text) > 200:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return text
 
 
 def _idempotency_key(instance_id, task_guid: str) -> str:
@@ -175,22 +188,25 @@ def _timers(writes: StepWrites, inst, instance_id, before, after, events, now) -
 
 
 def _messages(writes: StepWrites, inst, instance_id, before, after) -> None:
-    table = MessageSubscription.__table__
+    """One row per correlation key of each message a newly waiting task can catch (an event-based gateway
+    waits for several): instance_id, business_key and the message's correlation properties found in the
+    task data."""
     gone = [g for g in before.messages if g not in after.messages]
     if gone:
-        writes.delete(table, instance_id=instance_id, task_guid=gone)
-    new = [g for g in after.messages if g not in before.messages]
-    if new:
-        rows = []
-        for guid in new:
-            definition, task = after.messages[guid]
-            correlation = {"instance_id": instance_id, "business_key": inst.business_key}
-            for prop in definition.correlation_properties:
-                if prop.name in task.data:
-                    correlation[prop.name] = task.data[prop.name]
-            rows.append(dict(instance_id=instance_id, task_guid=guid, message_name=definition.name,
-                             correlation=correlation))
-        writes.insert(table, rows)
+        writes.delete(CORRELATION, instance_id=instance_id, task_guid=gone)
+    rows = []
+    for guid in after.messages:
+        if guid in before.messages:
+            continue
+        task, definitions = after.messages[guid]
+        for definition in definitions:
+            keys = {"instance_id": instance_id, "business_key": inst.business_key}
+            keys.update((prop.name, task.data[prop.name]) for prop in definition.correlation_properties
+                        if prop.name in task.data)
+            rows.extend(dict(instance_id=instance_id, task_guid=guid, message_name=definition.name, key=key,
+                             value=value if value is NEW_INSTANCE else correlation_value(value))
+                        for key, value in keys.items() if value is not None)
+    writes.insert(CORRELATION, rows)
 
 
 def _jobs(writes: StepWrites, inst, instance_id, before, after, events, now, max_attempts) -> Operation | None:

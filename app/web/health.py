@@ -5,7 +5,10 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from app.platform.extensions import db
+from app.platform.queue import job_queue, redis_connection
+from app.scheduler import heartbeat_age_s
 from app.web.security import public
+from app.worker import alive_workers
 
 bp = Blueprint("health", __name__)
 
@@ -13,8 +16,6 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def health():
-    from app.platform.queue import redis_connection
-
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -35,10 +36,6 @@ def health():
 @bp.get("/healthz/pieces")
 @public
 def pieces():
-    from app.platform.queue import job_queue, redis_connection
-    from app.scheduler import heartbeat_age_s
-    from app.worker import alive_workers
-
     config = current_app.config
     stale = config["HEALTH_STALE_AFTER_S"]
     try:

@@ -5,11 +5,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import distinct, func, select, update
 
 from app import engine
 from app.engine import jobs, outbox, timers
-from app.engine.models import HistoryEvent, Incident, Job, MessageSubscription, OpenTask, Timer
+from app.engine.models import HistoryEvent, Incident, Job, MessageCorrelation, OpenTask, Timer
 from app.platform.extensions import db
 from tests import bpmn_builder as b
 from tests.integration.test_engine_core import deploy_one, events, open_tasks
@@ -176,8 +176,10 @@ def test_message_catch_with_correlation(ctx, unique):
     definition = deploy_one(xml)
     one = engine.start_instance(definition, business_key=f"A-{unique}")
     two = engine.start_instance(definition, business_key=f"B-{unique}")
-    assert db.session.execute(select(MessageSubscription.message_name)
-                              .where(MessageSubscription.instance_id == one)).scalar() == "payment_received"
+    keys = db.session.execute(select(MessageCorrelation.message_name, MessageCorrelation.key, MessageCorrelation.value)
+                              .where(MessageCorrelation.instance_id == one)).all()
+    assert sorted(keys) == [("payment_received", "business_key", f"A-{unique}"),
+                            ("payment_received", "instance_id", str(one))]
     with pytest.raises(engine.CorrelationError, match="matches 2"):
         engine.deliver_message("payment_received", {"amount": 5}, {})
     with pytest.raises(engine.CorrelationError, match="no instance"):
@@ -211,3 +213,53 @@ def test_open_tasks_never_duplicated(ctx, unique):
     engine.suspend(instance_id)
     engine.resume(instance_id)
     assert len(db.session.execute(select(OpenTask).where(OpenTask.instance_id == instance_id)).all()) == 1
+
+
+def _order_messages(unique: str) -> str:
+    return (f'<bpmn:message id="m_paid" name="paid_{unique}"/>'
+            f'<bpmn:message id="m_cancelled" name="cancelled_{unique}"/>'
+            '<bpmn:correlationProperty id="order_no" name="Order number">'
+            '<bpmn:correlationPropertyRetrievalExpression messageRef="m_paid">'
+            '<bpmn:messagePath>order_no</bpmn:messagePath></bpmn:correlationPropertyRetrievalExpression>'
+            '</bpmn:correlationProperty>')
+
+
+def test_message_found_by_its_correlation_property_among_many(ctx, unique):
+    """200 instances wait for `paid`; the delivery names the order number only: one indexed row per key
+    finds the one instance (and a key that matches none, or matches on another instance, finds none)."""
+    xml = b.process(f"p_{unique}", b.start(), b.catch("paid", b.message_def("m_paid")), b.user("ship"), b.end(),
+                    b.chain("start", "paid", "ship", "end"), definitions_extra=_order_messages(unique))
+    definition = deploy_one(xml)
+    ids = [engine.start_instance(definition, {"order_no": f"PO-{n}"}, business_key=f"{unique}-{n}")
+           for n in range(200)]
+    assert engine.deliver_message(f"paid_{unique}", {"order_no": "PO-137"}, {"order_no": "PO-137"}) == ids[137]
+    assert [t.spec_id for t in open_tasks(ids[137])] == ["ship"]
+    with pytest.raises(engine.CorrelationError, match="no instance"):  # both keys must match the same catch
+        engine.deliver_message(f"paid_{unique}", {"order_no": "PO-5"},
+                               {"order_no": "PO-5", "business_key": f"{unique}-6"})
+    with pytest.raises(engine.CorrelationError, match="no instance"):  # 137 no longer waits
+        engine.deliver_message(f"paid_{unique}", {"order_no": "PO-137"}, {"order_no": "PO-137"})
+    assert engine.deliver_message(f"paid_{unique}", {"order_no": "PO-5"},
+                                  {"order_no": "PO-5", "business_key": f"{unique}-5"}) == ids[5]
+    waiting = db.session.execute(select(func.count(distinct(MessageCorrelation.instance_id)))
+                                 .where(MessageCorrelation.message_name == f"paid_{unique}")).scalar()
+    assert waiting == 198
+
+
+def test_event_based_gateway_waits_for_each_of_its_messages(ctx, unique):
+    """Both messages of an event-based gateway can be delivered by name (not only the first one)."""
+    xml = b.process(
+        f"p_{unique}", b.start(), '<bpmn:eventBasedGateway id="wait"/>',
+        b.catch("paid", b.message_def("m_paid")), b.catch("cancelled", b.message_def("m_cancelled")),
+        b.end("e_paid"), b.end("e_cancelled"), b.chain("start", "wait"), b.flow("f1", "wait", "paid"),
+        b.flow("f2", "wait", "cancelled"), b.flow("f3", "paid", "e_paid"), b.flow("f4", "cancelled", "e_cancelled"),
+        definitions_extra=_order_messages(unique))
+    definition = deploy_one(xml)
+    first = engine.start_instance(definition, {"order_no": "PO-1"}, business_key=f"{unique}-1")
+    second = engine.start_instance(definition, {"order_no": "PO-2"}, business_key=f"{unique}-2")
+    assert engine.deliver_message(f"cancelled_{unique}", {}, {"business_key": f"{unique}-2"}) == second
+    assert engine.deliver_message(f"paid_{unique}", {"order_no": "PO-1"}, {"order_no": "PO-1"}) == first
+    assert "e_cancelled" in engine.get_state(second).completed_elements
+    assert "e_paid" in engine.get_state(first).completed_elements
+    assert db.session.execute(select(func.count()).select_from(MessageCorrelation).where(
+        MessageCorrelation.instance_id.in_((first, second)))).scalar() == 0
