@@ -1,7 +1,7 @@
 """message correlation by indexed key: one row per (waiting catch, correlation key)
 
 Revision ID: b5e2c8d41f07
-Revises: a3d9e1c4b7f2
+Revises: ae98e1752621
 Create Date: 2026-11-30 10:30:00
 
 Replaces message_subscription (one row per waiting catch, its keys in a JSON column read and compared in
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'b5e2c8d41f07'
-down_revision = 'a3d9e1c4b7f2'
+down_revision = 'ae98e1752621'
 branch_labels = None
 depends_on = None
 
