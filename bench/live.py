@@ -8,10 +8,10 @@ listens to its own user channel and to one shared board channel, as a student's 
   last stream has it (p95/max);
 - counts events lost or duplicated, and the stream server's memory (RSS of the gunicorn worker).
 
-    .venv/bin/python bench/live.py [--streams 3000] [--rate 200] [--broadcasts 20]
+    .venv/bin/python bench/live.py [--streams 3000] [--rate 200] [--broadcasts 20] [--workers N]
 
 Needs Redis (REDIS_URL, default the test Redis redis://127.0.0.1:6379/15; the embedded one otherwise). Last
-line: one JSON object.
+line: one JSON object. RSS is summed over the gunicorn master and its workers.
 """
 from __future__ import annotations
 
@@ -141,7 +141,8 @@ async def main_async(args) -> dict:
     port = free_port()
     env = dict(os.environ, REDIS_URL=redis_url, RQ_QUEUE=namespace, SECRET_KEY=secret)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "--worker-connections", str(args.streams + 500),
+        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(args.workers),
+         "--worker-connections", str(args.streams + 500),
          "-b", f"127.0.0.1:{port}", "--graceful-timeout", "2", "--log-level", "warning",
          "app.platform.live_server:create_stream_app()"], cwd=ROOT, env=env)
     try:
@@ -167,7 +168,12 @@ async def main_async(args) -> dict:
             tasks.append(asyncio.create_task(stream.run(port)))
             if index % 100 == 99:
                 await asyncio.sleep(0.1)
-        await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in streams)), timeout=120)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in streams)), timeout=180)
+        except asyncio.TimeoutError:
+            failed = [t.exception() for t in tasks if t.done() and not t.cancelled() and t.exception()]
+            raise SystemExit(f"only {sum(s.ready.is_set() for s in streams)} of {len(streams)} streams opened; "
+                             f"{len(failed)} failed, e.g. {failed[:3]}") from None
         connect_s = time.time() - t0
         held_rss = rss_mb(server.pid)
 
@@ -218,7 +224,7 @@ async def main_async(args) -> dict:
             "lost": lost, "duplicated": duplicated,
             "server_rss_idle_mb": round(idle_rss, 1), "server_rss_held_mb": round(held_rss, 1),
             "server_rss_peak_mb": round(peak_rss, 1),
-            "rate_per_s": args.rate, "broadcasts": args.broadcasts,
+            "rate_per_s": args.rate, "broadcasts": args.broadcasts, "workers": args.workers,
         }
     finally:
         server.terminate()
@@ -230,9 +236,11 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=3000)
     parser.add_argument("--rate", type=float, default=200.0, help="per-user events published per second")
     parser.add_argument("--broadcasts", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gevent worker processes")
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
-    print(f"{result['streams_held']} streams held (connected in {result['connect_all_s']} s); "
+    print(f"{result['streams_held']} streams held by {args.workers} gevent worker(s) "
+          f"(connected in {result['connect_all_s']} s); "
           f"server RSS {result['server_rss_idle_mb']} MB idle -> {result['server_rss_held_mb']} MB holding them")
     print(f"per-user events at {args.rate:.0f}/s: p50 {result['user_event_p50_ms']} ms, "
           f"p95 {result['user_event_p95_ms']} ms, max {result['user_event_max_ms']} ms")

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask_login import current_user
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
 
 from app.platform import live
 
@@ -72,6 +72,9 @@ class Hub:
         self._lock = threading.Lock()
         self._subscribed = threading.Event()
         self._thread: threading.Thread | None = None
+        # Replays and start positions of this process's streams: a few connections shared by all of them (a
+        # burst of thousands of streams opening waits its turn instead of opening thousands of connections).
+        self.redis = Redis(connection_pool=BlockingConnectionPool.from_url(redis_url, max_connections=32, timeout=20))
         self.client_name = f"bpm-live-hub-{os.getpid()}-{id(self):x}"
 
     def start(self, timeout: float = 5.0) -> None:
@@ -262,13 +265,12 @@ def events():
         channels = live.read_token(request.args.get("t", ""))
     except live.ChannelRefused as err:
         return _refuse(401, str(err))
-    from app.platform.queue import redis_connection
-
     keys = [live.stream_key(c) for c in channels]
     positions = _last_positions(channels)
     cursor = _Cursor(channels, keys, positions or [(0, 0)] * len(channels))
     lifetime = float(current_app.config.get("LIVE_STREAM_MAX_S", 3600)) * random.uniform(0.8, 1.0)
-    response = Response(_events(redis_connection(), hub(), cursor, positions is not None, lifetime),
+    the_hub = hub()
+    response = Response(_events(the_hub.redis, the_hub, cursor, positions is not None, lifetime),
                         mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: pass events through at once
