@@ -16,6 +16,7 @@ from redis import Redis
 from werkzeug.serving import make_server
 
 from app.platform import live
+from tests.e2e.conftest import web, web_setup  # noqa: F401 - fixtures
 from tests.sse import SSE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,3 +210,32 @@ def test_the_gevent_stream_server_serves_many_streams_fed_from_another_process(s
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_page_hears_what_happened_between_its_render_and_its_stream(web):
+    """The page's stream URL carries the positions of its render time: an event published before the
+    browser connects is replayed, not lost. The token is for the signed-in user's own channel only."""
+    import html
+    import re
+
+    from app.models import User
+    from sqlalchemy import select
+
+    client = web.client("counselor_em")
+    page = client.get("/").get_data(as_text=True)
+    meta = re.search(r'<meta name="bpm-live" content="([^"]+)" data-refresh="([^"]+)" data-channels="([^"]+)"', page)
+    stream_path, refresh, channels = (html.unescape(g) for g in meta.groups())
+    me = web.scalar(select(User.id).where(User.username == "counselor_em"))
+    assert channels == f"user:{me}" and "&last=" in stream_path
+    publish(web.app, f"user:{me}", "notification", {"unread": 42})  # after the render, before the stream
+
+    srv = make_server("127.0.0.1", 0, web.app, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        events = SSE(f"http://127.0.0.1:{srv.server_port}{stream_path}").until("ready")
+        assert [e["data"] for e in events if e["type"] == "notification"] == [{"unread": 42}]
+    finally:
+        srv.shutdown()
+    # a fresh URL for the same channels, for the same user only
+    assert client.get(f"{refresh}?c=user:{me}").get_json()["url"].startswith("/events?t=")
+    assert web.client("counselor_cs").get(f"{refresh}?c=user:{me}").status_code == 403
