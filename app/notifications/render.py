@@ -8,6 +8,8 @@ from datetime import datetime
 
 from flask_babel import force_locale, format_datetime, get_translations
 
+from app.platform.source_texts import source_text
+
 log = logging.getLogger(__name__)
 
 
@@ -18,8 +20,8 @@ class _Params(dict):
 
 def _value(value) -> str:
     if isinstance(value, Mapping):
-        if "t" in value:
-            return get_translations().ugettext(str(value["t"]))
+        if "t" in value:  # a text of the catalogues, e.g. a BPMN task name
+            return source_text(str(value["t"]))
         if "dt" in value:
             return format_datetime(datetime.fromisoformat(value["dt"]), "short")
     return "" if value is None else str(value)
