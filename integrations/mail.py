@@ -63,6 +63,8 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
             if settings.username:
                 client.login(settings.username, settings.password or "")
             client.send_message(message)
+    except smtplib.SMTPAuthenticationError as err:  # our settings, not this message: worth retrying once fixed
+        raise MailTemporaryError(f"SMTP login refused: {err.smtp_code} {err.smtp_error!r}") from err
     except smtplib.SMTPRecipientsRefused as err:
         codes = [code for code, _msg in err.recipients.values()]
         if all(400 <= code < 500 for code in codes):
