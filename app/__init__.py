@@ -1,4 +1,5 @@
-"""The Flask application factory."""
+"""The Flask application factory: the platform's extensions, then the core packages and the business areas
+registered in AREAS (config/settings.py), each through the area contract (app/platform/areas.py)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,11 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.platform.areas import Registry, load_area
 from app.platform.extensions import babel, db, login_manager, migrate
+
+# Generic packages, registered through the same contract before the business areas.
+CORE = ("app.identity.area", "app.forms.area", "app.tasklist.area", "app.processes.area", "app.notifications.area")
 
 
 def create_app(config_class: type | str | None = None) -> Flask:
@@ -20,22 +25,26 @@ def create_app(config_class: type | str | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)
-    from app.web import select_locale
+    from app.platform.i18n import select_locale
+    from app.platform.rate_limits import init_rate_limits
+    from app.platform.web import init_web
 
     translations = os.path.join(os.path.dirname(__file__), "translations")
     # Two domains, one look-up: the code's English texts (zh/messages.po) and the Chinese texts of forms and
     # BPMN files (en/zh_source.po); see app/platform/source_texts.py.
     babel.init_app(app, locale_selector=select_locale, default_domain="messages;zh_source",
                    default_translation_directories=f"{translations};{translations}")
-
-    from app import models  # noqa: F401 - register the tables
+    init_rate_limits(app)
+    init_web(app)
+    _register_tables()
+    registry = Registry([load_area(module) for module in (*CORE, *app.config.get("AREAS", ()))])
+    registry.register(app)
     from app.cli import register_cli
-    from app.engine import models as engine_models  # noqa: F401
-    from app.web import register_blueprints
+    from app.identity.guards import check_route_guards
 
-    register_blueprints(app)
     register_cli(app)
     _wire_engine(app)
+    check_route_guards(app)
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies > 0:  # behind nginx & co: the client address is in X-Forwarded-For, not the socket
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -54,6 +63,14 @@ def _wire_engine(app: Flask) -> None:
     engine.configure(app, enqueue_job=rq_enqueuer("tasks.engine_jobs.run_job",
                                                   timeout_s=app.config["JOB_TIMEOUT_S"] + 30))
     engine.add_history_listener(app, on_engine_events)
+
+
+def _register_tables() -> None:
+    """Import the core's model modules so that the metadata (and Alembic) sees them; an area's area.py imports
+    its own."""
+    from app.engine import models as engine_models  # noqa: F401
+    from app.identity import models as identity_models  # noqa: F401
+    from app.platform import oplog, sequences  # noqa: F401
 
 
 def _sqlite_options(app: Flask) -> None:

@@ -42,8 +42,11 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in pieces.items()}
-    from app.services.demo import ACCOUNTS, DEMO_PASSWORD
+    from app.identity.demo import DEMO_PASSWORD
+    from app.platform.areas import registry
 
+    with app.app_context():
+        accounts = registry().demo_accounts()
     print(f"\n  BPM platform running: http://127.0.0.1:{port}/  (health: /healthz, /healthz/pieces)")
     print(f"  database: {app.config['SQLALCHEMY_DATABASE_URI']}\n  redis: {env['REDIS_URL']}")
     print(f"  live events: {env['LIVE_STREAM_URL']}")
@@ -51,8 +54,8 @@ def main() -> None:
         print(f"  devices: simulator {app.config['DEVICE_SIMULATOR_URL']} (state: /_sim/devices), "
               f"gateway {env['DEVICE_GATEWAY_URL']}")
     print(f"  demo accounts (password {DEMO_PASSWORD}):")
-    for username, name, roles, _extra in ACCOUNTS:
-        print(f"    {username:<14} {','.join(roles):<14} {name}")
+    for account in accounts:
+        print(f"    {account.username:<14} {','.join(account.roles):<14} {account.name}")
     print(f"  Ctrl-C stops {', '.join(procs)}.\n", flush=True)
     stopped_alone = False
     try:

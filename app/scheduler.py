@@ -23,6 +23,7 @@ from redis.lock import Lock
 
 from app import create_app
 from app.engine import outbox, timers
+from app.platform import periodic
 from app.platform.extensions import db
 from app.platform.queue import redis_connection
 
@@ -72,6 +73,7 @@ def tick(app: Flask, leadership: Leadership) -> None:
                 if not leadership.hold():
                     break
             outbox.sweep()
+            periodic.enqueue_due()
         finally:
             db.session.remove()
 

@@ -72,8 +72,6 @@ def build_app(database_url: str, tmp: Path, redis_url: str = "redis://127.0.0.1:
         REDIS_URL = redis_url
         RQ_QUEUE = f"bench-{uuid.uuid4().hex[:8]}"
         RQ_ASYNC = False
-        BPMN_DIR = ROOT / "bpmn"
-        FORMS_DIR = ROOT / "forms"
         VAR_DIR = tmp
 
     import logging

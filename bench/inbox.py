@@ -2,7 +2,7 @@
 
 Measures, on PostgreSQL, with 100,000 open tasks and 1,000,000 history events (bulk-generated with
 generate_series in a throw-away schema): the two inbox queries as the service runs them
-(app.services.inbox.list_tasks: count + first page) for a typical student (tasks addressed to him) and a
+(app.tasklist.queries.list_tasks: count + first page) for a typical student (tasks addressed to him) and a
 typical counselor (his colleges' group tasks), and the whole inbox page rendered through Flask for the
 counselor (login session, permission checks, badge count, template). Goals: <= 50 ms per query,
 <= 150 ms per page. Prints the figures; the last line is one JSON object.
@@ -93,9 +93,9 @@ def main() -> int:
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
+    from app.identity.principal import Principal
     from app.platform.extensions import db
-    from app.services.access import Principal
-    from app.services.inbox import InboxQuery, list_tasks
+    from app.tasklist.queries import InboxQuery, list_tasks
 
     with common.pg_schema() as (schema, url), tempfile.TemporaryDirectory() as tmp:
         app = common.build_app(url, Path(tmp))

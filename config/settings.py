@@ -47,8 +47,9 @@ class Config:
     # None means: start (or reuse) the embedded Redis under var/.
     REDIS_URL = os.environ.get("REDIS_URL")
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "bpm")
-    BPMN_DIR = ROOT / "bpmn"
-    FORMS_DIR = ROOT / "forms"
+    # Business areas: one line each (docs/areas.md). Their BPMN and form folders, service operations,
+    # pages, permissions, menu entries, demo data and jobs come with them.
+    AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area")
     VAR_DIR = VAR_DIR
     # Engine
     SCRIPT_TIME_LIMIT_S = float(os.environ.get("SCRIPT_TIME_LIMIT_S", "1.0"))
@@ -76,7 +77,7 @@ class Config:
     # reading and restoring it (app/engine/instance_cache.py); 0 turns the cache off. A restored workflow
     # takes about 4x its JSON state in memory (~130 KB for a 33 KB state).
     ENGINE_INSTANCE_CACHE = int(os.environ.get("ENGINE_INSTANCE_CACHE", "64"))
-    OPERATION_MODULES = ("tasks.operations", "tasks.agreement_ops")
+    OPERATION_MODULES = ("tasks.operations",)  # plus each area's (Area.operations)
     # Agreements and their documents (三方协议). Unset directories live under VAR_DIR (documents/, pki/),
     # never in git. The passphrase encrypts the signing keys on disk: set it in production.
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")
@@ -139,6 +140,6 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     PUBLIC_POSTS_PER_WINDOW = 10_000  # tests post to public forms from one address all session long
-    OPERATION_MODULES = ("tasks.operations", "tasks.agreement_ops", "tests.operations")
+    OPERATION_MODULES = ("tasks.operations", "tests.operations")
     WTF_CSRF_ENABLED = False
     JOB_BACKOFF_BASE_S = 0.05

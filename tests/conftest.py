@@ -71,7 +71,8 @@ def redis_url(tmp_path_factory) -> str:
     return url
 
 
-def _make_app(backend: str, tmp: Path, redis_url: str):
+def make_app(backend: str, tmp: Path, redis_url: str, **overrides):
+    """A migrated app on a fresh SQLite file or PostgreSQL schema (the schema is returned for dropping)."""
     from app import create_app
 
     schema = None
@@ -92,7 +93,7 @@ def _make_app(backend: str, tmp: Path, redis_url: str):
 
     from tests.procs import build_config
 
-    Config = build_config(database_url, redis_url, f"test-{uuid.uuid4().hex[:8]}", str(tmp))
+    Config = build_config(database_url, redis_url, f"test-{uuid.uuid4().hex[:8]}", str(tmp), **overrides)
     app = create_app(Config)
     from flask_migrate import upgrade
 
@@ -104,9 +105,13 @@ def _make_app(backend: str, tmp: Path, redis_url: str):
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory, redis_url):
     tmp = tmp_path_factory.mktemp(request.param)
-    app, schema = _make_app(request.param, tmp, redis_url)
+    app, schema = make_app(request.param, tmp, redis_url)
     app.config["BACKEND"] = request.param
     yield app
+    drop_app(app, schema)
+
+
+def drop_app(app, schema: str | None) -> None:
     from app.platform.extensions import db
 
     with app.app_context():
@@ -136,3 +141,24 @@ def client(app):
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+def web_setup(app):
+    """The real processes deployed and the demo university loaded (once per database)."""
+    from app.engine import deploy_directory
+    from app.platform.demo import load_demo_data
+
+    with app.app_context():
+        deploy_directory()
+        load_demo_data()
+    return app
+
+
+@pytest.fixture
+def web(web_setup):
+    """No app context is held during the test: each request must get its own, as in production
+    (a held context would share flask.g, and so the signed-in user, between requests)."""
+    from tests.web import Web
+
+    return Web(web_setup)

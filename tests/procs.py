@@ -15,7 +15,7 @@ def build_config(database_url: str, redis_url: str, queue: str, var_dir: str, **
         SQLALCHEMY_DATABASE_URI=database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"timeout": 60}} if database_url.startswith("sqlite") else {},
         REDIS_URL=redis_url, RQ_QUEUE=queue, RQ_ASYNC=False,
-        BPMN_DIR=TESTS.parent / "bpmn", FORMS_DIR=TESTS.parent / "forms", VAR_DIR=Path(var_dir),
+        VAR_DIR=Path(var_dir),
     )
     attrs.update(overrides)
     return type("ProcConfig", (TestConfig,), attrs)

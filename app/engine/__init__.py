@@ -4,7 +4,9 @@ Public surface (everything else in this package is internal). The application wi
 `configure(app, enqueue_job=...)` says how a job id reaches a worker (see app/engine/outbox.py).
 """
 from app.engine.assignment import claim_task, reassign_task, unclaim_task
-from app.engine.definitions import Source, deploy, deploy_directory, deploy_upload, latest_definition
+from app.engine.definitions import (
+    Source, deploy, deploy_directory, deploy_upload, latest_definition, latest_definitions,
+)
 from app.engine.errors import (
     Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, ProcessError,
 )
@@ -21,7 +23,7 @@ __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
     "NotFound", "ProcessError", "Source", "add_history_listener", "claim_task", "complete_task", "configure",
     "deliver_message", "deploy",
-    "deploy_directory", "deploy_upload", "get_state", "latest_definition", "migrate_all", "migrate_instance",
-    "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
+    "deploy_directory", "deploy_upload", "get_state", "latest_definition", "latest_definitions", "migrate_all",
+    "migrate_instance", "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
     "terminate", "unclaim_task",
 ]

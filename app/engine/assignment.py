@@ -36,6 +36,7 @@ def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: st
             remote_addr=remote_addr[:64] if remote_addr else None)
         session.execute(insert(HistoryEvent.__table__).values(**event_row))
         after_commit(lambda: history.tell_listeners([event_row]))
+        session.commit()
 
 
 def claim_task(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:

@@ -69,7 +69,7 @@ def _validation_problem(source_name: str, err: SpiffWorkflowException) -> tuple[
     return (Path(file_name).name, element or None, message)
 
 
-def _expression_problems(spec, forms_dir: Path, operations: set[str]) -> list[tuple[str | None, str]]:
+def _expression_problems(spec, forms_dirs: list[Path], operations: set[str]) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     env = SandboxEnvironment(time_limit=0.5)
     for task_spec in spec.task_specs.values():
@@ -86,7 +86,8 @@ def _expression_problems(spec, forms_dir: Path, operations: set[str]) -> list[tu
         props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
         for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
             name = props.get(key)
-            if name and (not re.fullmatch(r"[\w.-]+\.json", name) or not (forms_dir / name).is_file()):
+            known = name and re.fullmatch(r"[\w.-]+\.json", name) and any((d / name).is_file() for d in forms_dirs)
+            if name and not known:
                 problems.append((element, f"unknown form file {name!r} ({key})"))
         if props.get("dueDate") and (problem := check_source(props["dueDate"], "eval")):
             problems.append((element, f"dueDate: {problem}"))
@@ -168,7 +169,7 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
     if problems:
         raise DeployError(problems)
 
-    forms_dir = Path(current_app.config["FORMS_DIR"])
+    forms_dirs = [Path(d) for d in current_app.config["FORMS_DIRS"]]
     operations = set(load_operations())
     candidates = []
     for source in sources:
@@ -183,7 +184,7 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
                 problems.append(_validation_problem(source.name, err))
                 continue
             for sub in [spec, *subprocess_specs.values()]:
-                problems.extend((source.name, e, p) for e, p in _expression_problems(sub, forms_dir, operations))
+                problems.extend((source.name, e, p) for e, p in _expression_problems(sub, forms_dirs, operations))
             spec_json = dump_spec(spec, subprocess_specs)
             candidates.append((source, node, process_id, spec, spec_json))
     if problems:
@@ -213,6 +214,7 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
             session.add(definition)
             session.flush()
             deployed.append(definition)
+        session.commit()
     return deployed
 
 
@@ -220,9 +222,15 @@ def sources_in(directory: Path) -> list[Source]:
     return [Source(p.name, p.read_bytes()) for p in sorted(Path(directory).glob("*.bpmn"))]
 
 
+def _library() -> list[Source]:
+    """The files of every BPMN folder (a source keeps its file name only, so moving a file between folders
+    leaves its definitions' content, and so their versions, unchanged)."""
+    return [source for directory in current_app.config["BPMN_DIRS"] for source in sources_in(Path(directory))]
+
+
 def deploy_directory(directory: Path | None = None, deployed_by: int | None = None) -> list[ProcessDefinition]:
-    """Deploy every file in bpmn/ (they may call each other's processes)."""
-    sources = sources_in(directory or Path(current_app.config["BPMN_DIR"]))
+    """Deploy every file of the BPMN folders (BPMN_DIRS; they may call each other's processes)."""
+    sources = sources_in(directory) if directory is not None else _library()
     return deploy(sources, deployed_by=deployed_by) if sources else []
 
 
@@ -230,8 +238,7 @@ def deploy_upload(name: str, content: bytes, deployed_by: int | None = None) -> 
     """Deploy one uploaded file; processes in bpmn/ are available to its call activities."""
     if not re.fullmatch(r"[\w\-. ]{1,120}\.bpmn", name):
         raise DeployError([(name, None, "file name must end in .bpmn and use letters, digits, - _ . only")])
-    library = sources_in(Path(current_app.config["BPMN_DIR"]))
-    return deploy([Source(name, content)], library=library, deployed_by=deployed_by)
+    return deploy([Source(name, content)], library=_library(), deployed_by=deployed_by)
 
 
 def latest_definition(process_key: str) -> ProcessDefinition:

@@ -93,6 +93,7 @@ def execute(job_id: int) -> str:
             return "skipped"
         business_key = session.execute(select(ProcessInstance.business_key)
                                        .where(ProcessInstance.id == row.instance_id)).scalar()
+        session.commit()
     with Lease(db.engine, job_id, row.attempts, lease_s):  # from the claim on (importing operations may be slow)
         fn = load_operations().get(row.operation)
         ctx = JobContext(job_id, row.instance_id, business_key, row.idempotency_key, row.attempts)
@@ -112,6 +113,7 @@ def execute(job_id: int) -> str:
         with unit_of_work() as session:
             session.execute(update(JOB).where(JOB.c.id == job_id)
                             .values(status="incident", last_error=str(err)[:4000], updated_at=utcnow()))
+            session.commit()
         return "incident"
     return "succeeded"
 
@@ -136,6 +138,7 @@ def _complete(job_id: int, row, result) -> None:
         with unit_of_work() as session:
             session.execute(update(JOB).where(JOB.c.id == job_id, JOB.c.status == "running")
                             .values(status="cancelled", updated_at=utcnow()))
+            session.commit()
 
 
 def _apply_result(inst: Loaded, events: HistoryBuffer, task_guid: str, result) -> None:
@@ -187,6 +190,7 @@ def _failed(job_id: int, row, err: Exception) -> str:
             session.rollback()
             return "fenced"
         session.execute(HistoryEvent.__table__.insert(), events)
+        session.commit()
     if outcome == "incident":
         failure = ProcessError(message, details=summary)
         open_incident(row.instance_id, "job_failed", failure, task_guid=row.task_guid, job_id=job_id,
@@ -214,5 +218,6 @@ def retry_incident(incident_id: int, actor_id: int | None) -> None:
             session.execute(update(JOB).where(JOB.c.id == inc.job_id)
                             .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now))
             after_commit(lambda: outbox.relay([inc.job_id]))
+        session.commit()
     if inc.job_id is None:
         advance(inc.instance_id, lambda inst, events: None, actor_id)

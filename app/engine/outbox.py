@@ -47,6 +47,7 @@ def relay(job_ids: list[int]) -> None:
     with unit_of_work() as session:
         session.execute(update(JOB).where(JOB.c.id.in_(job_ids), JOB.c.status == "pending")
                         .values(status="queued", updated_at=utcnow()))
+        session.commit()
     enqueue = _wiring().enqueue_job
     for job_id in job_ids:
         try:
@@ -56,6 +57,7 @@ def relay(job_ids: list[int]) -> None:
             with unit_of_work() as session:
                 session.execute(update(JOB).where(JOB.c.id == job_id, JOB.c.status == "queued")
                                 .values(status="pending", updated_at=utcnow()))
+                session.commit()
 
 
 def sweep(limit: int = 500) -> int:
@@ -72,5 +74,6 @@ def sweep(limit: int = 500) -> int:
         ).scalars().all()
         if ids:
             session.execute(update(JOB).where(JOB.c.id.in_(ids)).values(status="pending", updated_at=now))
+        session.commit()
     relay(list(ids))
     return len(ids)

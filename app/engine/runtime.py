@@ -284,7 +284,7 @@ def write_step(step: Step) -> None:
     inst = step.inst
     session = db.session()
     nested = in_callers_transaction()
-    with unit_of_work():
+    with unit_of_work() as uow:
         conn = session.connection()
         ops = step.writes
         if step.new:
@@ -302,6 +302,7 @@ def write_step(step: Step) -> None:
             ops.flush(conn, commit=commit)
         except StaleWrite:
             raise _Stale() from None
+        uow.commit()
     if not step.new:
         inst.version += 1
     if nested:
@@ -430,6 +431,7 @@ def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | 
             instance_id=instance_id, process_key=row.process_key, business_key=row.business_key,
             event_type="incident_opened", at=now, task_spec_id=spec_id, task_guid=task_guid,
             data={"incident_id": incident_id, "kind": kind, "message": str(err)[:500]}))
+        session.commit()
     return incident_id
 
 

@@ -38,6 +38,7 @@ def fire_due(limit: int = 500) -> int:
             with unit_of_work() as session:
                 session.execute(update(T).where(T.c.instance_id == instance_id, T.c.due_at <= utcnow())
                                 .values(due_at=utcnow() + RETRY_FAILED_AFTER))
+                session.commit()
     return woken
 
 

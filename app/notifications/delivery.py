@@ -41,6 +41,7 @@ def enqueue(delivery_ids: list[int]) -> None:
     with unit_of_work() as session:
         session.execute(update(DELIVERY).where(DELIVERY.c.id.in_(delivery_ids), DELIVERY.c.status == "pending")
                         .values(status="queued", updated_at=utcnow()))
+        session.commit()
     try:
         queue = job_queue()
         for delivery_id in delivery_ids:
@@ -52,6 +53,7 @@ def enqueue(delivery_ids: list[int]) -> None:
         with unit_of_work() as session:
             session.execute(update(DELIVERY).where(DELIVERY.c.id.in_(delivery_ids), DELIVERY.c.status == "queued")
                             .values(status="pending", updated_at=utcnow()))
+            session.commit()
 
 
 def deliver(delivery_id: int) -> str:
@@ -68,6 +70,7 @@ def deliver(delivery_id: int) -> str:
         if taken is None:
             return "not due"  # sent already, being sent, or waiting for its next attempt
         message = _message(session, delivery_id, taken)
+        session.commit()
     try:
         with force_locale(message.recipient.locale):
             channel(taken.channel).send(message)
@@ -85,7 +88,7 @@ def deliver(delivery_id: int) -> str:
 
 
 def _message(session, delivery_id: int, taken) -> OutgoingMessage:
-    from app.models import User
+    from app.identity.models import User
 
     row = session.execute(
         select(NOTIFICATION.c.title, NOTIFICATION.c.body, NOTIFICATION.c.params, NOTIFICATION.c.link,
@@ -103,6 +106,7 @@ def _finish(delivery_id: int, status: str, error: str | None, **values) -> str:
         session.execute(update(DELIVERY).where(DELIVERY.c.id == delivery_id, DELIVERY.c.status == "sending")
                         .values(status=status, last_error=error[:2000] if error else None, updated_at=utcnow(),
                                 **values))
+        session.commit()
     if status != "sent":
         log.warning("notification delivery %s: %s (%s)", delivery_id, status, error)
     return status
@@ -122,5 +126,6 @@ def sweep(limit: int = 500) -> int:
         if ids:
             session.execute(update(DELIVERY).where(DELIVERY.c.id.in_(ids)).values(
                 status="pending", next_attempt_at=now, updated_at=now))
+        session.commit()
     enqueue(list(ids))
     return len(ids)

@@ -7,9 +7,9 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.identity.guards import login_only
 from app.notifications import queries, services
-from app.web.params import page_number
-from app.web.security import login_only
+from app.platform.params import page_number
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
 

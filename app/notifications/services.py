@@ -68,6 +68,7 @@ def notify(recipients: Iterable[int | None], kind: str, *, params: dict | None =
             live.publish(live.user_channel(user_id), "notification",
                          {"id": notification_id, "unread": unread.get(user_id, 0), "title": title, "link": link})
         after_commit(lambda: delivery.enqueue(list(delivery_ids)))
+        session.commit()
     return len(recorded)
 
 
@@ -82,6 +83,7 @@ def mark_read(user_id: int, notification_id: int) -> str | None:
             session.execute(update(NOTIFICATION).where(NOTIFICATION.c.id == notification_id)
                             .values(read_at=utcnow()))
             _announce_count(session, user_id)
+        session.commit()
     return row.link
 
 
@@ -92,6 +94,7 @@ def mark_all_read(user_id: int) -> int:
             NOTIFICATION.c.user_id == user_id, NOTIFICATION.c.read_at.is_(None)).values(read_at=utcnow())).rowcount
         if changed:
             _announce_count(session, user_id)
+        session.commit()
     return changed
 
 
@@ -103,7 +106,7 @@ def _announce_count(session: Session, user_id: int) -> None:
 
 def _recipients(session: Session, user_ids: list[int]) -> dict[int, tuple[Recipient, list[str]]]:
     """Active users among `user_ids`, with what the channels need and their roles."""
-    from app.models import User, UserRole
+    from app.identity.models import User, UserRole
 
     default_locale = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
     people = {

@@ -88,7 +88,7 @@ def _task_ready(task_guid: str, actor_id: int | None) -> None:
         recipients = [u for u in task_candidates(task, conn) if u != actor_id]
     if not recipients:
         return
-    with unit_of_work():
+    with unit_of_work() as uow:
         builder = _notices.get((task.process_key, task.spec_id))
         notice = builder(task) if builder else None
         if notice is None:
@@ -97,6 +97,7 @@ def _task_ready(task_guid: str, actor_id: int | None) -> None:
                             path_for("tasks.show", task_guid=task.task_guid))
         notify(recipients, notice.kind, params=notice.params, link=notice.link,
                key=notice.key or f"task:{task.task_guid}:ready")
+        uow.commit()
 
 
 def _task_given(task_guid: str, user_id: int) -> None:
@@ -117,8 +118,8 @@ def task_candidates(task, conn: Connection | Session | None = None) -> list[int]
     """Who should act on an open task (a row of open_task): its assignee, else the people it is addressed to,
     else everyone whose role may take its lane's group tasks within the task's scope (administrators
     excepted: they may take anything, and would be told about everything)."""
-    from app.models import CounselorScope, User, UserRole
-    from app.services.access import load_policy
+    from app.identity.guards import current_policy
+    from app.identity.models import CounselorScope, User, UserRole
 
     conn = conn if conn is not None else db.session
     if task.assignee_id is not None:
@@ -127,7 +128,7 @@ def task_candidates(task, conn: Connection | Session | None = None) -> list[int]
         return sorted(conn.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
                                    ).scalars().all())
     found: set[int] = set()
-    for role in load_policy().values():
+    for role in current_policy().values():
         if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
             continue
         query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(

@@ -1,8 +1,11 @@
 """Flask extension singletons, initialised in create_app."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
@@ -18,3 +21,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()
+csrf = CSRFProtect()
+# Limits are declared per view (app/platform/rate_limits.py); none applies to every request.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

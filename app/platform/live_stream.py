@@ -296,7 +296,7 @@ def current_principal():
     """The signed-in user's principal, or None for an anonymous visitor."""
     if not current_user.is_authenticated:
         return None
-    from app.web.security import principal
+    from app.identity.guards import principal  # the channel rules need the signed-in principal
 
     return principal()
 

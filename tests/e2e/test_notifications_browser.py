@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import update
 
-from app.models import User
-from tests.e2e.conftest import ROLE_USERS
+from app.identity.models import User
 from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server, sign_in  # noqa: F401
-from tests.e2e.test_notifications_web import STUDENT_FORM, start_and_submit
+from tests.notifications.test_notifications_web import STUDENT_FORM, start_and_submit
 from tests.smtp_server import smtp  # noqa: F401 - the fixture
+from tests.web import ROLE_USERS
 
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),

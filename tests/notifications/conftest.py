@@ -11,7 +11,7 @@ from tests.smtp_server import smtp  # noqa: F401 - the fixture
 @pytest.fixture
 def make_user(app):
     """make_user(roles=("student",), email=..., locale=..., active=True) -> user id (a new account)."""
-    from app.models import User, UserRole
+    from app.identity.models import User, UserRole
     from app.platform.extensions import db
 
     def make(roles=("student",), email: str | None = None, locale: str | None = None, active: bool = True,

@@ -189,6 +189,7 @@ def test_the_sweep_sends_what_never_reached_the_queue(ctx, make_user, smtp):
     with unit_of_work() as session:
         session.execute(update(Delivery).where(Delivery.id == row.id)
                         .values(updated_at=utcnow() - timedelta(minutes=1)))
+        session.commit()
     sweep()
     smtp.wait_for("lost@student.demo.edu.cn")
     db.session.rollback()

@@ -143,9 +143,10 @@ def test_publish_waits_for_the_commit_and_a_rollback_publishes_nothing(app, ctx)
     channel = f"user:{uuid.uuid4().int % 10**6}"
     key = live.stream_key(channel)
     redis = Redis.from_url(app.config["REDIS_URL"])
-    with unit_of_work():
+    with unit_of_work() as uow:
         live.publish(channel, "notification", {"n": 1})
         assert redis.xlen(key) == 0  # not before the commit
+        uow.commit()
     assert redis.xlen(key) == 1
     with pytest.raises(RuntimeError):
         with unit_of_work():

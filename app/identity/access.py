@@ -1,0 +1,115 @@
+"""Who may see and do what: the pure object rules over a `Principal`, and the same rules as SQL clauses.
+
+The rules take no Flask and no session; the `*_clause` functions turn them into SQL filters so that lists
+never show a row the detail page would refuse. Who the principal is and what its roles allow:
+app/identity/principal.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
+from app.identity.principal import Principal
+
+
+def _scope_clause(scope: str, principal: Principal, college_col, employer_col) -> ColumnElement:
+    if scope == "all":
+        return true()
+    if scope == "college":
+        return college_col.in_(principal.college_ids) if principal.college_ids else false()
+    if scope == "employer":
+        return employer_col == principal.employer_id if principal.employer_id else false()
+    return false()
+
+
+def group_task_clause(principal: Principal) -> ColumnElement:
+    """Tasks offered to this principal's groups: lane in a role's lanes, within scope, not addressed."""
+    parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.college_id, OpenTask.employer_id))
+             for lane, scope in principal.lanes_in_scope().items()]
+    if not parts:
+        return false()
+    return and_(or_(*parts), OpenTask.addressed.is_(False))
+
+
+def personal_task_ids(principal: Principal):
+    """Ids of the tasks assigned or addressed to this principal: a small set found through two indexes, so
+    queries filter with `id IN (...)` instead of an OR that would scan the whole table."""
+    return select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.user_id == principal.id).union(
+        select(OpenTask.id).where(OpenTask.assignee_id == principal.id))
+
+
+def task_clause(principal: Principal) -> ColumnElement:
+    """Every open task this principal may see (and so open)."""
+    return or_(OpenTask.id.in_(personal_task_ids(principal)), group_task_clause(principal))
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    assignee_id: int | None
+    lane: str | None
+    college_id: int | None
+    employer_id: int | None
+    owner_ids: frozenset[int]
+
+
+def can_see_task(principal: Principal, task: TaskFacts) -> bool:
+    if task.assignee_id == principal.id or principal.id in task.owner_ids:
+        return True
+    if task.owner_ids:
+        return principal.can("task.reassign") and _in_scope(principal, task, "all")
+    scope = principal.lanes_in_scope().get(task.lane or "")
+    if scope is not None and _in_scope(principal, task, scope):
+        return True
+    return principal.can("task.reassign") and _in_scope(principal, task, "all")
+
+
+def _in_scope(principal: Principal, task: TaskFacts, scope: str) -> bool:
+    if scope == "all":
+        return any(r.scope == "all" for r in principal.grants)
+    if scope == "college":
+        return task.college_id in principal.college_ids
+    if scope == "employer":
+        return principal.employer_id is not None and task.employer_id == principal.employer_id
+    return False
+
+
+def can_work_task(principal: Principal, task: TaskFacts) -> bool:
+    """Fill in and complete: the assignee; a task addressed to people by name needs no claim first,
+    a group task does (as in Camunda Tasklist), so two people never fill in the same one."""
+    if not principal.can("task.work"):
+        return False
+    if task.assignee_id is not None:
+        return task.assignee_id == principal.id
+    return principal.id in task.owner_ids
+
+
+def can_claim_task(principal: Principal, task: TaskFacts) -> bool:
+    if task.assignee_id is not None or not principal.can("task.work"):
+        return False
+    if principal.id in task.owner_ids:
+        return True
+    scope = principal.lanes_in_scope().get(task.lane or "")
+    return (principal.can("task.claim") and not task.owner_ids and scope is not None
+            and _in_scope(principal, task, scope))
+
+
+def can_reassign_task(principal: Principal, task: TaskFacts) -> bool:
+    return principal.can("task.reassign") and can_see_task(principal, task)
+
+
+def instance_clause(principal: Principal) -> ColumnElement:
+    """Instances this principal may open: own requests, participation, or by role scope."""
+    if principal.can("instance.view_all"):
+        return true()
+    parts = [ProcessInstance.started_by == principal.id,
+             exists(select(HistoryEvent.id).where(HistoryEvent.instance_id == ProcessInstance.id,
+                                                  HistoryEvent.actor_id == principal.id)),
+             exists(select(OpenTask.id).where(OpenTask.instance_id == ProcessInstance.id, task_clause(principal)))]
+    roles = principal.grants
+    if any(r.scope == "college" for r in roles) and principal.college_ids:
+        parts.append(ProcessInstance.college_id.in_(principal.college_ids))
+    if any(r.scope == "employer" for r in roles) and principal.employer_id:
+        parts.append(ProcessInstance.employer_id == principal.employer_id)
+    return or_(*parts)

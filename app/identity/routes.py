@@ -1,0 +1,84 @@
+"""Sign in, sign out, language choice; the operation log page for administrators."""
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.identity import queries, services, throttle
+from app.identity.guards import login_only, permission_required, public
+from app.platform import oplog
+from app.platform.i18n import LANGUAGES
+from app.platform.params import page_number
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+oplog_bp = Blueprint("oplog", __name__, url_prefix="/admin", template_folder="templates")
+# A fixed hash to compare against when the user does not exist, so both paths take the same time.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("inbox.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("inbox.index"))
+    error = None
+    status = 200
+    username = request.form.get("username", "").strip()
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        if not username or not password:
+            error, status = _("Enter your user name and password."), 400
+        else:
+            attempt = throttle.begin_attempt(username, request.remote_addr)
+            if not attempt.allowed:
+                error, status = _("Too many failed sign-ins. Try again in 15 minutes."), 429
+            else:
+                user = queries.user_by_name(username)
+                valid = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH,
+                                            password)
+                if user is not None and valid and user.active:
+                    throttle.succeeded(attempt)
+                    session.clear()
+                    login_user(user)
+                    session.permanent = True
+                    return redirect(_safe_next(request.args.get("next")))
+                error, status = _("User name or password is wrong."), 401
+    return render_template("auth/login.html", error=error, username=username), status
+
+
+@bp.post("/logout")
+@login_only
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+@public
+def language():
+    lang = request.form.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            services.set_locale(current_user.id, lang)
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))
+
+
+@oplog_bp.get("/oplog")
+@permission_required("oplog.view")
+def index():
+    page = page_number()
+    return render_template("admin/oplog.html", rows=oplog.entries(page, request.args.get("user") or None), page=page)

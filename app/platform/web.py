@@ -1,0 +1,38 @@
+"""What every request shares: CSRF protection, error pages, the operation log, the language, and the
+`public` marker for views that need no permission (the guards themselves are app/identity/guards.py)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from app.platform.db_types import utcnow
+from app.platform.errors import register_error_pages
+from app.platform.extensions import csrf
+from app.platform.i18n import select_locale
+from app.platform.oplog import log_request
+
+PUBLIC = "public"
+
+
+def public(view: Callable) -> Callable:
+    """A view anyone may open (signed in or not); see app/identity/guards.check_route_guards."""
+    view.required_permission = PUBLIC
+    return view
+
+
+def init_web(app: Flask) -> None:
+    from app.platform import live_stream
+    from app.platform.health import bp as health
+    from app.platform.source_texts import source_text
+
+    csrf.init_app(app)
+    app.register_blueprint(health)
+    app.register_blueprint(live_stream.bp)
+    app.add_template_filter(source_text, "source_text")  # names from BPMN and form files, in the reader's language
+    app.after_request(log_request)
+    register_error_pages(app)
+
+    @app.context_processor
+    def shared():
+        return {"current_locale": select_locale(), "now_utc": utcnow()}

@@ -1,0 +1,1 @@
+"""Processes for people: start pages, my requests, instances, incidents, the definitions admin page."""

@@ -1,0 +1,155 @@
+"""Process pages: starting a process and the requests I started; instance pages (the diagram with
+highlights, the timeline, open tasks) and the overview; the definitions admin page (upload, versions,
+source, migration)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.identity.guards import permission_required, principal
+from app.platform.params import page_number
+from app.processes import queries, services
+from app.processes.queries import STATUSES
+
+processes_bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")
+bp = Blueprint("instances", __name__, url_prefix="/instances", template_folder="templates")
+definitions_bp = Blueprint("definitions", __name__, url_prefix="/admin/processes", template_folder="templates")
+
+
+# -- starting ---------------------------------------------------------------------------------------------
+
+@processes_bp.get("/")
+@permission_required("process.start")
+def start_page():
+    return render_template("processes/start.html", definitions=queries.startable(principal()))
+
+
+@processes_bp.post("/<process_key>/start")
+@permission_required("process.start")
+def start(process_key: str):
+    try:
+        instance_id, task_guid = services.start_process(principal(), process_key, request.remote_addr)
+    except services.NotStartable:
+        abort(404)
+    except services.ProcessActionRefused as err:
+        flash(_("The process could not start: %(error)s", error=str(err)), "error")
+        return redirect(url_for("processes.start_page"))
+    flash(_("Started. Request number %(id)s.", id=instance_id), "success")
+    if task_guid:
+        return redirect(url_for("tasks.show", task_guid=task_guid))
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@processes_bp.get("/mine")
+@permission_required("process.start")
+def mine():
+    return render_template("processes/mine.html", instances=queries.started_by(principal()))
+
+
+# -- instances ----------------------------------------------------------------------------------------------
+
+@bp.get("/")
+@permission_required("instance.view")
+def overview():
+    page = page_number()
+    status = request.args.get("status") or None
+    rows, counts, incidents = queries.overview(principal(), status, request.args.get("process") or None, page)
+    return render_template("instances/overview.html", rows=rows, counts=counts, incidents=incidents,
+                           statuses=STATUSES, status=status, page=page)
+
+
+@bp.get("/<int:instance_id>")
+@permission_required("instance.view")
+def show(instance_id: int):
+    found = queries.detail(principal(), instance_id)
+    if found is None:
+        abort(404)
+    return render_template("instances/show.html", d=found)
+
+
+@bp.get("/<int:instance_id>/diagram.bpmn")
+@permission_required("instance.view")
+def diagram(instance_id: int):
+    xml = queries.diagram_xml(principal(), instance_id)
+    if xml is None:
+        abort(404)
+    return Response(xml, mimetype="application/xml", headers={"X-Content-Type-Options": "nosniff",
+                                                              "Vary": "Cookie"})
+
+
+@bp.post("/<int:instance_id>/<any(suspend, resume, terminate):action>")
+@permission_required("instance.manage")
+def manage(instance_id: int, action: str):
+    if queries.visible_instance(principal(), instance_id) is None:
+        abort(404)
+    try:
+        services.manage_instance(instance_id, action, principal().id, remote_addr=request.remote_addr)
+        flash(_("Done."), "success")
+    except services.ProcessActionRefused as err:
+        flash(str(err), "error")
+    return redirect(url_for("instances.show", instance_id=instance_id))
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@permission_required("incident.manage")
+def retry_incident(incident_id: int):
+    try:
+        services.retry_incident(incident_id, principal().id)
+        flash(_("Retried."), "success")
+    except services.ProcessActionRefused as err:
+        flash(str(err), "error")
+    return redirect(url_for("instances.overview"))
+
+
+# -- definitions (administration) ---------------------------------------------------------------------------
+
+@definitions_bp.get("")
+@permission_required("process.deploy")
+def index():
+    return render_template("admin/processes.html", definitions=queries.definitions(),
+                           running=queries.running_counts(), problems=None)
+
+
+@definitions_bp.post("")
+@permission_required("process.deploy")
+def upload():
+    upload = request.files.get("bpmn")
+    if upload is None or not upload.filename:
+        flash(_("Choose a .bpmn file."), "error")
+        return redirect(url_for("definitions.index"))
+    content = upload.read(services.MAX_BPMN_UPLOAD + 1)
+    try:
+        if len(content) > services.MAX_BPMN_UPLOAD:
+            raise services.DeployError([(upload.filename, None, _("file is larger than 2 MiB"))])
+        deployed = services.deploy_upload(upload.filename, content, deployed_by=principal().id)
+    except services.DeployError as err:
+        return render_template("admin/processes.html", definitions=queries.definitions(), running={},
+                               problems=err.problems), 422
+    for d in deployed:
+        flash(_("%(name)s is now at version %(version)s.", name=d.name, version=d.version), "success")
+    return redirect(url_for("definitions.index"))
+
+
+@definitions_bp.get("/<int:definition_id>/source.bpmn")
+@permission_required("process.deploy")
+def source(definition_id: int):
+    definition = queries.definition(definition_id) or abort(404)
+    return definition.bpmn_xml, 200, {"Content-Type": "application/xml",
+                                      "Content-Disposition": f"attachment; filename={definition.source_name}"}
+
+
+@definitions_bp.post("/<int:definition_id>/migrate")
+@permission_required("process.deploy")
+def migrate(definition_id: int):
+    target = queries.definition(definition_id) or abort(404)
+    try:
+        source_id = int(request.form.get("from_definition", ""))
+        result = services.migrate_instances(source_id, target.id, principal().id)
+    except (ValueError, services.ProcessActionRefused) as err:
+        flash(_("Migration failed: %(error)s", error=str(err)), "error")
+        return redirect(url_for("definitions.index"))
+    flash(_("%(n)s instances moved to version %(v)s.", n=len(result.migrated), v=target.version), "success")
+    for instance_id, unmatched in result.refused.items():
+        flash(_("Instance %(id)s stays: tasks %(tasks)s do not exist in the new version.", id=instance_id,
+                tasks=", ".join(unmatched)), "error")
+    return redirect(url_for("definitions.index"))

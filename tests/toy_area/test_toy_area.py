@@ -1,0 +1,118 @@
+"""The toy area of docs/areas.md, registered through the contract with one line (AREAS): it deploys, a student
+starts it, its service operation runs through a real RQ worker, and its next task is in the desk's inbox;
+its page, permissions, menu entry, demo data, report definition and periodic job are wired in."""
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+from sqlalchemy import select
+
+from app.engine.models import OpenTask, ProcessDefinition, ProcessInstance
+from config.settings import Config
+from tests.conftest import BACKENDS, drop_app, make_app
+from tests.procs import app_settings, run_worker
+from tests.web import Web
+
+AREAS = (*Config.AREAS, "tests.toy_area.area")
+SPAWN = multiprocessing.get_context("spawn")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def toy(request, tmp_path_factory, redis_url):
+    app, schema = make_app(request.param, tmp_path_factory.mktemp(f"toy-{request.param}"), redis_url,
+                           AREAS=AREAS, RQ_ASYNC=True)
+    from app.engine import deploy_directory
+    from app.platform.demo import load_demo_data
+
+    with app.app_context():
+        deployed = {d.process_key: d.version for d in deploy_directory()}
+        load_demo_data()
+    yield Web(app), deployed
+    drop_app(app, schema)
+
+
+def test_the_toy_area_deploys_runs_through_the_worker_and_reaches_the_inbox(toy):
+    web, deployed = toy
+    assert deployed["toy_request"] == 1 and "tripartite_agreement" in deployed  # beside the real areas
+    student = web.client("2022010101")
+    assert "Toy request" in student.get("/processes/").get_data(as_text=True)
+    started = student.post("/processes/toy_request/start")
+    assert started.status_code == 302 and "/tasks/" in started.headers["Location"]
+    ask = started.headers["Location"].rsplit("/", 1)[-1]
+
+    refused = student.post(f"/tasks/{ask}", data={"toy_wish": "x"})  # the form's own rule: minLength 2
+    assert refused.status_code == 422
+    assert student.post(f"/tasks/{ask}", data={"toy_wish": "a red kite"}).status_code == 302
+    instance_id = web.scalar(select(OpenTask.instance_id).where(OpenTask.task_guid == ask)) or web.scalar(
+        select(ProcessInstance.id).where(ProcessInstance.process_key == "toy_request")
+        .order_by(ProcessInstance.id.desc()))
+    assert web.scalar(select(OpenTask.id).where(OpenTask.instance_id == instance_id)) is None  # waits on the job
+
+    worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), {"AREAS": AREAS}, True))
+    worker.start()
+    worker.join(timeout=120)
+    assert worker.exitcode == 0
+
+    check = web.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id,
+                                                        OpenTask.spec_id == "check"))
+    assert check is not None, "the worker did not run the toy's service operation"
+    clerk = web.client("toy_clerk")  # the toy's demo account, staff: the toy_desk lane is granted to staff
+    groups = clerk.get("/?view=groups").get_data(as_text=True)
+    assert check in groups and "Check the toy request" in groups
+    assert check not in web.client("counselor_cs").get("/?view=groups").get_data(as_text=True)  # not his lane
+    assert clerk.get(f"/tasks/{check}").status_code == 200
+    with web.app.app_context():
+        from app import engine
+
+        assert engine.get_state(instance_id).data["toy_ticket"].startswith("TOY-")  # the operation's result
+
+    desk = clerk.get("/toy/")
+    assert desk.status_code == 200 and '<p class="toy-issued">' in desk.get_data(as_text=True)
+    assert 'href="/toy/"' in desk.get_data(as_text=True)  # the menu entry, for roles with toy.view
+    assert student.get("/toy/").status_code == 403
+    assert 'href="/toy/"' not in student.get("/").get_data(as_text=True)
+
+
+def test_the_contract_collects_reports_jobs_and_demo_order(toy):
+    web, _deployed = toy
+    from app.platform import periodic
+    from app.platform.areas import registry
+    from app.platform.queue import redis_connection
+
+    with web.app.app_context():
+        reg = registry()
+        assert [r.key for r in reg.reports] == ["toy.requests_by_wish"]
+        assert [j.name for j in reg.periodic_jobs] == ["toy.sweep"]
+        names = [d.name for d in reg.demo_loaders()]
+        assert names[0] == "identity" and names.index("employers") > 0 and names.index("toy") > 0
+        assert any(a.username == "toy_clerk" for a in reg.demo_accounts())
+        redis = redis_connection()
+        redis.delete(f"{web.app.config['RQ_QUEUE']}:periodic:toy.sweep", "toy:sweeps")
+        assert periodic.enqueue_due() == ["toy.sweep"]
+        assert periodic.enqueue_due() == []  # once per period, however often the scheduler ticks
+    worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), {"AREAS": AREAS}, True))
+    worker.start()
+    worker.join(timeout=120)
+    with web.app.app_context():
+        assert int(redis_connection().get("toy:sweeps") or 0) == 1
+
+
+def test_an_unchanged_process_in_a_new_folder_keeps_its_version(toy, tmp_path):
+    """Versions follow the process id and its content, not the file's folder: moving bpmn/<file> into
+    bpmn/<area>/ (as this layout did) deploys nothing new."""
+    web, _deployed = toy
+    from app.engine import deploy_directory
+    from app.platform.areas import ROOT
+
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    source = ROOT / "bpmn" / "recommendations" / "employment_recommendation.bpmn"
+    (moved / source.name).write_bytes(source.read_bytes())
+    with web.app.app_context():
+        before = web.scalar(select(ProcessDefinition.version).where(
+            ProcessDefinition.process_key == "employment_recommendation").order_by(ProcessDefinition.version.desc()))
+        again = {d.process_key: d.version for d in deploy_directory(moved)}
+    assert again == {"employment_recommendation": before}
+    assert len(web.query(select(ProcessDefinition.id).where(
+        ProcessDefinition.process_key == "employment_recommendation"))) == 1
