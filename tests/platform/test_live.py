@@ -16,7 +16,6 @@ from redis import Redis
 from werkzeug.serving import make_server
 
 from app.platform import live
-from tests.e2e.conftest import web, web_setup  # noqa: F401 - fixtures
 from tests.sse import SSE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,7 +218,7 @@ def test_a_page_hears_what_happened_between_its_render_and_its_stream(web):
     import html
     import re
 
-    from app.models import User
+    from app.identity.models import User
     from sqlalchemy import select
 
     client = web.client("counselor_em")
