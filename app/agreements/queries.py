@@ -252,11 +252,6 @@ def document_bytes(doc: AgreementDocument) -> bytes:
         raise DocumentUnreadable(str(err)) from None
 
 
-def match_document(sha256: str) -> tuple[Agreement, AgreementDocument] | None:
-    """Which agreement (and version) a file with this SHA-256 is, for the public verification page."""
-    return pdf.match(sha256)
-
-
 def evidence_problems(agreement_id: int | None = None) -> list[str]:
     """Human-readable problems of the evidence (one agreement, or all); empty = intact. A read on its own:
     the transaction (and SQLite's lock) ends with it."""

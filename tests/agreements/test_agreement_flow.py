@@ -162,7 +162,7 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     assert doc.version == 4 and doc.path == f"agreements/{first}/v4-signed_university-{doc.sha256[:16]}.pdf"
     assert (Path(ctx_var_dir()) / "documents" / doc.path).is_file()
     pdf = agreement_queries.document_bytes(doc)
-    assert agreement_queries.match_document(doc.sha256)[0].id == first
+    assert agreement_documents.match(doc.sha256)[0].id == first
     db.session.rollback()
 
     report = verify.verify_pdf(pdf, [ca_path])
