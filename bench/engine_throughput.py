@@ -359,9 +359,10 @@ def main(argv=None) -> int:
           f"Python {platform.python_version()}")
 
     # (a) bare SpiffWorkflow
+    from app.engine.evaluator import Limits
     from app.engine.spiff import script_engine
 
-    sandbox = script_engine(1.0)
+    sandbox = script_engine(Limits())
     simple_spec = bare_specs(b.simple(SIMPLE_PID), SIMPLE_PID)
     chain_spec = bare_specs(b.chain_of(CHAIN_PID, args.chain_length), CHAIN_PID)
     bare = {}

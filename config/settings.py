@@ -52,7 +52,11 @@ class Config:
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area")
     VAR_DIR = VAR_DIR
     # Engine
+    # Process code (scripts, conditions, expressions) runs in evaluator processes with hard limits: wall-clock
+    # seconds per evaluation, address space of an evaluator, evaluators per web/worker/scheduler process.
     SCRIPT_TIME_LIMIT_S = float(os.environ.get("SCRIPT_TIME_LIMIT_S", "1.0"))
+    SCRIPT_MEMORY_LIMIT_MB = int(os.environ.get("SCRIPT_MEMORY_LIMIT_MB", "256"))
+    SCRIPT_EVALUATORS = int(os.environ.get("SCRIPT_EVALUATORS", "2"))
     JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "5"))
     JOB_BACKOFF_BASE_S = float(os.environ.get("JOB_BACKOFF_BASE_S", "2.0"))
     JOB_TIMEOUT_S = int(os.environ.get("JOB_TIMEOUT_S", "300"))

@@ -1,7 +1,9 @@
 """Deploying BPMN files as versioned process definitions, with validation that names file, element and problem.
 
-BPMN is untrusted input: it is parsed with entities, DTDs and network access off, and every script,
-condition and expression is compiled under the sandbox's policy before anything is stored.
+BPMN is untrusted input: it is parsed with entities, DTDs and network access off, and checked by
+`validation.py` (every problem names its element; scripts, conditions and expressions compiled under the
+sandbox's policy, constant ones evaluated under the run-time limits) before anything is stored. Each file goes
+to the parser of its dialect: SpiffWorkflow's (the platform's own extensions) or Camunda's (Camunda Modeler).
 """
 from __future__ import annotations
 
@@ -15,27 +17,19 @@ from flask import current_app
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimeDateEventDefinition,
-    TimerEventDefinition,
-)
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from sqlalchemy import func, select
 
+from app.engine import evaluator, validation
 from app.engine.errors import DeployError
 from app.engine.models import ProcessDefinition
 from app.engine.registry import load_operations
-from app.engine.sandbox import SandboxEnvironment, check_source
-from app.engine.spiff import AsyncServiceTask, BpmnParser, dump_spec
+from app.engine.spiff import dump_spec, parser_for
+from app.engine.validation import BPMN_NS, NS, Problem
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                             huge_tree=False, remove_pis=True)
@@ -62,76 +56,19 @@ def parse_xml(source: Source) -> etree._Element:
     return root
 
 
-def _validation_problem(source_name: str, err: SpiffWorkflowException) -> tuple[str, str | None, str]:
+def _spiff_problem(file_name: str, err: SpiffWorkflowException, root: etree._Element | None) -> Problem:
+    """A SpiffWorkflow parse error with the element it is about: the node it names, else its task spec, else the
+    element on the line it names."""
     element = getattr(err, "id", None) or getattr(getattr(err, "task_spec", None), "bpmn_id", None)
-    file_name = getattr(err, "file_name", None) or source_name
-    message = str(err).split("\n")[0]
-    return (Path(file_name).name, element or None, message)
-
-
-def _expression_problems(spec, forms_dirs: list[Path], operations: set[str]) -> list[tuple[str | None, str]]:
-    problems: list[tuple[str | None, str]] = []
-    env = SandboxEnvironment(time_limit=0.5)
-    for task_spec in spec.task_specs.values():
-        element = getattr(task_spec, "bpmn_id", None)
-        if element is None:
-            continue
-        for attr in ("script", "prescript", "postscript"):
-            source = getattr(task_spec, attr, None)
-            if source and (problem := check_source(source, "exec")):
-                problems.append((element, f"{attr}: {problem}"))
-        for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-            if isinstance(condition, str) and (problem := check_source(condition, "eval")):
-                problems.append((element, f"condition {condition!r}: {problem}"))
-        props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-        for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
-            name = props.get(key)
-            known = name and re.fullmatch(r"[\w.-]+\.json", name) and any((d / name).is_file() for d in forms_dirs)
-            if name and not known:
-                problems.append((element, f"unknown form file {name!r} ({key})"))
-        if props.get("dueDate") and (problem := check_source(props["dueDate"], "eval")):
-            problems.append((element, f"dueDate: {problem}"))
-        if isinstance(task_spec, AsyncServiceTask):
-            if task_spec.operation_name not in operations:
-                problems.append((element, f"unknown service operation {task_spec.operation_name!r}"))
-            for name, param in task_spec.operation_params.items():
-                if problem := check_source(param["value"], "eval"):
-                    problems.append((element, f"parameter {name!r}: {problem}"))
-        definition = getattr(task_spec, "event_definition", None)
-        if isinstance(definition, TimerEventDefinition):
-            problem = _timer_problem(definition, env)
-            if problem:
-                problems.append((element, problem))
-    return problems
-
-
-def _timer_problem(definition: TimerEventDefinition, env: SandboxEnvironment) -> str | None:
-    """A timer expression must compile; if it uses no task data it must also evaluate to a valid ISO value."""
-    expression = definition.expression or ""
-    if problem := check_source(expression, "eval"):
-        return f"timer expression {expression!r}: {problem}"
-    try:
-        value = env.evaluate(expression, {})
-    except NameError:
-        return None  # depends on task data: checked when the timer starts
-    except Exception as err:  # noqa: BLE001 - anything else is a modelling error worth reporting
-        return f"timer expression {expression!r} does not evaluate: {err}"
-    try:
-        if isinstance(definition, DurationTimerEventDefinition):
-            TimerEventDefinition.parse_iso_duration(value)
-        elif isinstance(definition, TimeDateEventDefinition):
-            TimerEventDefinition.parse_time_or_duration(value)
-        elif isinstance(definition, CycleTimerEventDefinition):
-            TimerEventDefinition.parse_iso_recurring_interval(value)
-    except Exception as err:  # noqa: BLE001
-        return f"timer expression {expression!r} gives {value!r}, not a valid ISO 8601 value ({err})"
-    return None
+    if not element and root is not None:
+        element = validation.element_at_line(root, getattr(err, "line_number", None))
+    file_name = getattr(err, "file_name", None) or file_name
+    return (Path(file_name).name, element or None, str(err).split("\n")[0].rstrip(". "))
 
 
 def _process_property(process_node, name: str) -> str | None:
     values = process_node.xpath(
-        f"./bpmn:extensionElements/spiff:properties/spiff:property[@name='{name}']/@value",
-        namespaces={"bpmn": BPMN_NS, "spiff": SPIFF_NS})
+        f"./bpmn:extensionElements/spiff:properties/spiff:property[@name='{name}']/@value", namespaces=NS)
     return values[0] if values else None
 
 
@@ -153,42 +90,49 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
     Nothing is stored unless every source is valid.
     """
     sources = list(sources)
-    parser = BpmnParser(validator=VALIDATOR)
-    problems: list[tuple[str, str | None, str]] = []
-    roots: dict[str, etree._Element] = {}
     names = {s.name for s in sources}
-    for source in [*sources, *[lib for lib in library if lib.name not in names]]:
-        try:
-            root = parse_xml(source)
-            parser.add_bpmn_xml(root, source.name)
-            roots[source.name] = root
-        except DeployError as err:
-            problems.extend(err.problems)
-        except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
-            problems.append(_validation_problem(source.name, err))
+    files = [*sources, *[lib for lib in library if lib.name not in names]]
+    roots, dialects, problems = _read(files)
     if problems:
         raise DeployError(problems)
 
+    calls = validation.CallGraph()
+    parsers: dict = {}
+    for source in files:
+        root = roots[source.name]
+        calls.add(root, source.name)
+        dialect = dialects[source.name]
+        parser = parsers.get(dialect) or parsers.setdefault(dialect, parser_for(dialect))
+        try:
+            parser.add_bpmn_xml(root, source.name)
+        except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
+            problems.append(_spiff_problem(source.name, err, root))
+    executable = [(source, node) for source in sources for node in roots[source.name].iterfind("bpmn:process", NS)
+                  if node.get("isExecutable", "true") == "true"]
+    for _source, node in executable:
+        problems.extend([*calls.missing(node.get("id")), *calls.cycles(node.get("id"))])
+    if problems:
+        raise DeployError(sorted(set(problems), key=problems.index))
+
     forms_dirs = [Path(d) for d in current_app.config["FORMS_DIRS"]]
     operations = set(load_operations())
+    trial = validation.Trial(evaluator.limits_from(current_app.config))
     candidates = []
-    for source in sources:
-        for node in roots[source.name].iterfind(f"{{{BPMN_NS}}}process"):
-            if node.get("isExecutable", "true") != "true":
-                continue
-            process_id = node.get("id")
-            try:
-                spec = parser.get_spec(process_id)
-                subprocess_specs = parser.get_subprocess_specs(process_id)
-            except (ValidationException, SpiffWorkflowException) as err:
-                problems.append(_validation_problem(source.name, err))
-                continue
-            for sub in [spec, *subprocess_specs.values()]:
-                problems.extend((source.name, e, p) for e, p in _expression_problems(sub, forms_dirs, operations))
-            spec_json = dump_spec(spec, subprocess_specs)
-            candidates.append((source, node, process_id, spec, spec_json))
+    for source, node in executable:
+        process_id = node.get("id")
+        parser = parsers[dialects[source.name]]
+        try:
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
+        except (ValidationException, SpiffWorkflowException) as err:
+            problems.append(_spiff_problem(source.name, err, roots[source.name]))
+            continue
+        for sub in [spec, *subprocess_specs.values()]:
+            file_name = sub.file if sub.file in roots else source.name
+            problems.extend(_spec_problems(sub, file_name, roots[file_name], trial, forms_dirs, operations))
+        candidates.append((source, node, process_id, spec, dump_spec(spec, subprocess_specs)))
     if problems:
-        raise DeployError(problems)
+        raise DeployError(sorted(set(problems), key=problems.index))
     if not candidates:
         raise DeployError([(s.name, None, "no executable process in file") for s in sources])
 
@@ -216,6 +160,35 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
             deployed.append(definition)
         session.commit()
     return deployed
+
+
+def _read(files: list[Source]) -> tuple[dict[str, etree._Element], dict[str, str], list[Problem]]:
+    """Parse each file safely and check what can be checked on its XML: schema, references, its dialect."""
+    roots, dialects, problems = {}, {}, []
+    for source in files:
+        try:
+            root = parse_xml(source)
+            dialects[source.name] = validation.dialect(root, source.name)
+        except DeployError as err:
+            problems.extend(err.problems)
+            continue
+        except ValueError as err:
+            problems.append((source.name, None, str(err)))
+            continue
+        problems.extend(validation.schema_problems(root, source.name))
+        problems.extend(validation.reference_problems(root, source.name, dialects[source.name]))
+        roots[source.name] = root
+    return roots, dialects, problems
+
+
+def _spec_problems(spec, file_name: str, root: etree._Element, trial: validation.Trial, forms_dirs: list[Path],
+                   operations: set[str]) -> list[Problem]:
+    problems = [(file_name, element, problem) for element, problem in (
+        *validation.form_problems(spec, forms_dirs), *validation.operation_problems(spec, operations))]
+    for expression in validation.expressions(spec, validation.condition_flows(root)):
+        if problem := trial.problem(expression):
+            problems.append((file_name, expression.element, problem))
+    return problems
 
 
 def sources_in(directory: Path) -> list[Source]:

@@ -44,6 +44,7 @@ from app.engine import instance_cache, outbox, snapshot
 from app.engine.compaction import compact, pruned_completed
 from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, ProcessError
 from app.engine import history
+from app.engine.evaluator import Limits, limits_from
 from app.engine.history import HistoryBuffer
 from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
@@ -90,14 +91,14 @@ def definition_info(definition_id: int) -> DefinitionInfo:
     return info
 
 
-_engines: dict[float, Any] = {}
+_engines: dict[Limits, Any] = {}
 
 
 def engine_for_app():
-    limit = current_app.config["SCRIPT_TIME_LIMIT_S"]
-    if limit not in _engines:
-        _engines[limit] = script_engine(limit)
-    return _engines[limit]
+    limits = limits_from(current_app.config)
+    if limits not in _engines:
+        _engines[limits] = script_engine(limits)
+    return _engines[limits]
 
 
 @dataclass

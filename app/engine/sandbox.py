@@ -1,5 +1,9 @@
-"""The sandbox for every BPMN script, condition and expression (BPMN files are untrusted input): RestrictedPython
-policy and guards, whitelisted builtins and imports (ALLOWED_MODULES), and a time limit per run."""
+"""The sandbox policy for every BPMN script, condition and expression (BPMN files are untrusted input):
+RestrictedPython compilation and guards, whitelisted builtins and imports (ALLOWED_MODULES).
+
+The code runs in the evaluator processes (app/engine/evaluator.py), which add the hard time and memory limits of
+the operating system; this module is loaded there on its own, so it imports only the standard library and
+RestrictedPython."""
 from __future__ import annotations
 
 import _strptime  # noqa: F401 - datetime.strptime imports it from C code; see _guarded_import
@@ -8,8 +12,8 @@ import datetime
 import decimal
 import functools
 import operator
+import random
 import sys
-import time
 import uuid
 from types import CodeType, ModuleType
 from typing import Any
@@ -19,28 +23,40 @@ from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequen
 from RestrictedPython.Guards import safe_builtins, safer_getattr
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES
-from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
 
 class SandboxViolation(Exception):
     """The script or expression did something the sandbox does not allow."""
 
 
-class ScriptTimeout(SandboxViolation):
+class LimitExceeded(SandboxViolation):
+    """The script or expression went past a hard limit and its evaluator process was stopped."""
+
+
+class ScriptTimeout(LimitExceeded):
     """The script or expression ran past its time limit."""
+
+
+class ScriptMemoryError(LimitExceeded):
+    """The script or expression needed more memory than its limit."""
+
+
+class EvaluatorCrashed(SandboxViolation):
+    """The evaluator process died while running the script (a signal other than the limits' own)."""
 
 
 ALLOWED_MODULES: frozenset[str] = frozenset(
     "collections datetime decimal functools itertools json math random re statistics string uuid".split())
 _MODULES_TEXT = ", ".join(sorted(ALLOWED_MODULES))
-_FILENAME = "<string>"  # SpiffWorkflow looks for this file name in tracebacks to report the failing line
+FILENAME = "<string>"  # SpiffWorkflow looks for this file name in tracebacks to report the failing line
 _MAX_INT_BITS, _MAX_ITEMS = 1 << 16, 1_000_000  # about 20,000 decimal digits; items in a range or repetition
 # Public parts of allowed modules that would open a hole: update_wrapper/wraps copy any attribute (such as
 # __globals__, which leaks real builtins), singledispatch evaluates annotations with eval, uuid1/getnode run `ip`,
-# and the shared decimal contexts can be changed in place (clear_traps()) for every later user.
+# and state shared with every later script in the same evaluator process: the decimal contexts can be changed in
+# place (clear_traps()), and seeding the module's random generator would make other instances' numbers predictable.
 _DENIED_IDS = frozenset(map(id, (functools.update_wrapper, functools.wraps, functools.singledispatch,
                                  functools.singledispatchmethod, uuid.getnode, uuid.uuid1, decimal.DefaultContext,
-                                 decimal.BasicContext, decimal.ExtendedContext)))
+                                 decimal.BasicContext, decimal.ExtendedContext, random.seed, random.setstate)))
 
 
 def _guarded_getattr(obj: Any, name: str, default: Any = raise_) -> Any:
@@ -124,15 +140,14 @@ _GUARDS: dict[str, Any] = {
 }
 
 
-def _call(name: str, args: list[ast.expr], where: ast.AST, statement: bool = False) -> ast.AST:
-    call = ast.Call(ast.Name(name, ast.Load()), args, [])
-    return ast.fix_missing_locations(ast.copy_location(ast.Expr(call) if statement else call, where))
+def _binop_call(op: str, node: ast.BinOp) -> ast.AST:
+    call = ast.Call(ast.Name("_binop_", ast.Load()), [ast.Constant(op), node.left, node.right], [])
+    return ast.fix_missing_locations(ast.copy_location(call, node))
 
 
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus whitelisted imports, no classes, guarded ** * <<, and a deadline check in each
-    loop iteration (Python emits no trace event for `while True: pass`) and except/finally block (Python turns off
-    a trace function that raises, so a script that catches ScriptTimeout must not run on unchecked)."""
+    """RestrictedPython's policy plus whitelisted imports, no classes, and guarded ** * << (results too large to
+    compute are refused with a clear message before the hard limits would stop them)."""
 
     def visit_Import(self, node: ast.Import | ast.ImportFrom) -> Any:
         modules = ["." * node.level + (node.module or "")] if isinstance(node, ast.ImportFrom) else [
@@ -151,21 +166,7 @@ class _Policy(RestrictingNodeTransformer):
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = super().visit_BinOp(node)
         op = {ast.Pow: "**", ast.Mult: "*", ast.LShift: "<<"}.get(type(node.op))
-        return node if op is None else _call("_binop_", [ast.Constant(op), node.left, node.right], node)
-
-    def _checked(self, node: ast.While | ast.For | ast.ExceptHandler | ast.Try) -> Any:
-        node = getattr(super(), f"visit_{type(node).__name__}")(node)
-        body = node.finalbody if isinstance(node, ast.Try) else node.body
-        if body:
-            body.insert(0, _call("_deadline_", [], body[0], statement=True))
-        return node
-
-    visit_While = visit_For = visit_ExceptHandler = visit_Try = _checked
-
-    def visit_comprehension(self, node: ast.comprehension) -> Any:
-        node = super().visit_comprehension(node)
-        node.ifs.insert(0, _call("_deadline_", [], node.iter))  # the check returns True
-        return node
+        return node if op is None else _binop_call(op, node)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -174,9 +175,9 @@ def _compile(source: str, mode: str) -> tuple[CodeType | None, str | None, tuple
     if mode not in ("exec", "eval") or not isinstance(source, str):
         raise ValueError(f"expected Python text and mode 'exec' or 'eval', got {type(source).__name__}, {mode!r}")
     try:
-        tree = ast.parse(source.strip() if mode == "eval" else source, _FILENAME, mode)  # eval() strips too
+        tree = ast.parse(source.strip() if mode == "eval" else source, FILENAME, mode)  # eval() strips too
         compiler = compile_restricted_exec if mode == "exec" else compile_restricted_eval
-        result = compiler(tree, _FILENAME, policy=_Policy)
+        result = compiler(tree, FILENAME, policy=_Policy)
     except SyntaxError as err:
         return None, f"Syntax error on line {err.lineno}: {err.msg}", err.args
     except (ValueError, RecursionError, MemoryError) as err:  # null bytes, absurdly deep nesting
@@ -190,59 +191,69 @@ def check_source(source: str, mode: str) -> str | None:
     return _compile(source, mode)[1]
 
 
-class SandboxEnvironment(TaskDataEnvironment):
-    """TaskDataEnvironment that runs scripts and expressions in the sandbox, with a time limit per run."""
+def compiled(source: str, mode: str) -> CodeType:
+    """The code object for the source; SyntaxError or SandboxViolation when the policy refuses it."""
+    code, problem, syntax_error_args = _compile(source, mode)
+    if problem is not None:
+        raise SyntaxError(*syntax_error_args) if syntax_error_args else SandboxViolation(problem)
+    return code
 
-    def __init__(self, time_limit: float = 1.0, environment_globals: dict | None = None) -> None:
-        super().__init__(environment_globals)
-        self.time_limit = time_limit
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        """The value of the expression over the task data (the task data dict itself is not changed)."""
-        code = self._code(expression, "eval")
-        self._prepare_context(context)
-        return self._run(code, {**self.globals, **(external_context or {}), **context, **_GUARDS})
+def _run(code: CodeType, namespace: dict) -> Any:
+    with decimal.localcontext():  # decimal.setcontext() and the like must not outlive the run
+        return eval(code, namespace)  # noqa: S307 - RestrictedPython code; runs 'exec' code objects too
 
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        """Run the script over the task data; its top-level variables become task data. It runs on a copy of
-        the top level, so after a failure the task data has the same keys and values as before."""
-        external_context = external_context or {}
-        self.check_for_overwrite(context, external_context)
-        code = self._code(script, "exec")
-        self._prepare_context(context)
-        namespace = {**context, **self.globals, **external_context, **_GUARDS}
-        self._run(code, namespace)
-        self._remove_globals_and_functions_from_context(namespace, external_context)
-        context.clear()
-        context.update((k, v) for k, v in namespace.items() if not isinstance(v, ModuleType))  # imports
-        return True
 
-    @staticmethod
-    def _code(source: str, mode: str) -> CodeType:
-        code, problem, syntax_error_args = _compile(source, mode)
-        if problem is not None:
-            raise SyntaxError(*syntax_error_args) if syntax_error_args else SandboxViolation(problem)
-        return code
+def evaluate(source: str, context: dict, external: dict | None = None, env_globals: dict | None = None) -> Any:
+    """The value of the expression over the task data (`context`), data objects (`external`) and the environment's
+    globals. Nothing passed in is changed by the run itself."""
+    return _run(compiled(source, "eval"), {**(env_globals or {}), **(external or {}), **context, **_GUARDS})
 
-    def _run(self, code: CodeType, namespace: dict) -> Any:
-        # The deadline is checked by _Policy's checks and on each call into script code by a trace function (works
-        # in any thread, unlike signal.alarm); only script frames, where no library code can swallow the timeout.
-        limit, deadline = self.time_limit, time.monotonic() + self.time_limit
 
-        def check() -> bool:
-            if time.monotonic() > deadline:
-                raise ScriptTimeout(f"The script ran longer than its {limit:g} second limit and was stopped.")
-            return True
+def execute(source: str, context: dict, external: dict | None = None, env_globals: dict | None = None) -> dict:
+    """Run the script; the task data it leaves: its top-level variables less functions, modules, the globals and
+    data objects (as SpiffWorkflow's TaskDataEnvironment does). `context` itself is not changed."""
+    external, env_globals = external or {}, env_globals or {}
+    namespace = {**context, **env_globals, **external, **_GUARDS}
+    _run(compiled(source, "exec"), namespace)
+    return {k: v for k, v in namespace.items() if k != "__builtins__" and not callable(v)
+            and not isinstance(v, ModuleType) and k not in env_globals and k not in external}
 
-        def trace(frame, event: str, arg: Any) -> None:
-            if frame.f_code.co_filename == _FILENAME:
-                check()
 
-        namespace["_deadline_"] = check
-        previous = sys.gettrace()
-        with decimal.localcontext():  # decimal.setcontext() and the like must not outlive the run
-            sys.settrace(trace)
-            try:
-                return eval(code, namespace)  # noqa: S307 - RestrictedPython code; runs 'exec' code objects too
-            finally:
-                sys.settrace(previous)
+# -- expressions that are safe to evaluate anywhere ------------------------------------------------------------
+
+SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_SAFE_NODES = (ast.Expression, ast.Constant, ast.Name, ast.Load, ast.Compare, ast.BoolOp, ast.And, ast.Or,
+               ast.UnaryOp, ast.Not, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot)
+
+
+@functools.lru_cache(maxsize=4096)
+def trivial_names(source: str) -> frozenset[str] | None:
+    """The names an expression reads if it is provably harmless to evaluate without limits, else None.
+
+    Harmless: the expression is built only of literals (str, int, float, bool, None), names, comparisons
+    (== != < <= > >= is, is not), and/or/not, and it compiles under the policy. Evaluated only when every name it
+    reads holds a value of exactly one of those scalar types (`SCALARS`), it runs at most one C-level comparison
+    or truth test per node, each linear in the size of its operands, with no call, attribute, subscript,
+    arithmetic, iteration or allocation: it cannot loop, grow memory or reach anything but the given values.
+    `"P3D"`, `approved == True`, `amount > 100 and not urgent` qualify; anything else goes to an evaluator.
+    """
+    if not isinstance(source, str) or _compile(source, "eval")[0] is None:
+        return None
+    tree = ast.parse(source.strip(), FILENAME, "eval")
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, _SAFE_NODES):
+            return None
+        if isinstance(node, ast.Constant) and type(node.value) not in SCALARS:
+            return None
+        if isinstance(node, ast.UnaryOp) and not isinstance(node.op, ast.Not):
+            return None
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+    return frozenset(names)
+
+
+def evaluate_trivial(source: str, values: dict) -> Any:
+    """Evaluate an expression `trivial_names` accepted; `values` maps each of its names to a scalar."""
+    return eval(compiled(source, "eval"), {"__builtins__": {}, **values})  # noqa: S307 - see trivial_names

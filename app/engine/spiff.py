@@ -10,12 +10,15 @@ import logging
 import os
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
@@ -26,8 +29,14 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
-from app.engine.sandbox import SandboxEnvironment
+from app.engine import evaluator
+from app.engine.sandbox import LimitExceeded
 
 # Naive dates in BPMN (timeDate timers, due dates) mean the university's local time, not the server's.
 PROCESS_TIMEZONE = ZoneInfo(os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai"))
@@ -35,8 +44,8 @@ _spiff_timer.LOCALTZ = PROCESS_TIMEZONE
 # SpiffWorkflow logs every task state change at INFO; our history table is the record of that.
 logging.getLogger("spiff").setLevel(logging.WARNING)
 
-__all__ = ["AsyncServiceTask", "BpmnParser", "SERIALIZER_VERSION", "dump_state", "load_state",
-           "dump_spec", "load_spec", "round_trips", "script_engine"]
+__all__ = ["AsyncServiceTask", "BpmnParser", "SERIALIZER_VERSION", "SandboxEnvironment", "ScriptEngine",
+           "dump_state", "load_state", "dump_spec", "load_spec", "round_trips", "script_engine"]
 
 
 class AsyncServiceTask(ServiceTask):
@@ -51,6 +60,11 @@ class BpmnParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ServiceTaskParser, AsyncServiceTask),
     }
+
+
+def parser_for(dialect: str):
+    """A parser for files of one dialect (see validation.dialect). The caller validates the XML first."""
+    return CamundaParser() if dialect == "camunda" else BpmnParser()
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -78,8 +92,18 @@ def _uuid(value):
     return UUID(value)
 
 
-_STATE_CONFIG = {**SPIFF_CONFIG, AsyncServiceTask: ServiceTaskConverter, BpmnWorkflow: SpeclessWorkflowConverter}
-_SPEC_CONFIG = {**SPIFF_CONFIG, AsyncServiceTask: ServiceTaskConverter}
+def _camunda_converter(converter, typename: str):
+    def register(target_class, registry):
+        return converter(target_class, registry, typename=typename)
+    return register
+
+
+# Specs of Camunda files use SpiffWorkflow's Camunda classes, whose names clash with the Spiff ones (UserTask,
+# ScriptTask...): they are stored under "Camunda..." names, so one registry reads the specs of both dialects.
+_CAMUNDA_ONLY = {cls: _camunda_converter(converter, "Camunda" + cls.__name__)
+                 for cls, converter in CAMUNDA_CONFIG.items() if cls not in SPIFF_CONFIG}
+_SPEC_CONFIG = {**SPIFF_CONFIG, **_CAMUNDA_ONLY, AsyncServiceTask: ServiceTaskConverter}
+_STATE_CONFIG = {**_SPEC_CONFIG, BpmnWorkflow: SpeclessWorkflowConverter}
 _state_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_STATE_CONFIG))
 _spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_SPEC_CONFIG))
 
@@ -159,5 +183,85 @@ def round_trips(workflow: BpmnWorkflow) -> bool:
     return True
 
 
-def script_engine(time_limit: float) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment(time_limit=time_limit))
+class SandboxEnvironment(TaskDataEnvironment):
+    """Scripts and expressions run by the evaluator processes (app/engine/evaluator.py): sandbox policy, hard
+    time and memory limits. Task data goes there and back as data; `environment_globals` must be data too."""
+
+    def __init__(self, time_limit: float = 1.0, memory_limit_mb: int = 256, evaluators: int = 2,
+                 environment_globals: dict | None = None) -> None:
+        super().__init__(environment_globals)
+        self.limits = evaluator.Limits(time_limit, memory_limit_mb, evaluators)
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        """The value of the expression over the task data (which it cannot change)."""
+        return evaluator.evaluate(expression, context, external_context, self.globals, self.limits)
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        """Run the script over the task data; its top-level variables become the task data. After a failure the
+        task data is exactly as before."""
+        external_context = external_context or {}
+        self.check_for_overwrite(context, external_context)
+        data = evaluator.execute(script, context, external_context, self.globals, self.limits)
+        context.clear()
+        context.update(data)
+        return True
+
+
+class ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine with errors that say what failed: which expression of which element, and
+    why (the original error type and message, or the limit that stopped it)."""
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:  # noqa: BLE001 - SpiffWorkflow's contract: a WorkflowTaskException names the task
+            raise WorkflowTaskException(f"{_expression_kind(task.task_spec, expression)} failed: {reason(err)}",
+                                        task=task, exception=err) from err
+
+    def create_task_exec_exception(self, task, script, err):
+        line, error_line = self.get_error_line_number_and_content(script, err)
+        if isinstance(err, SpiffWorkflowException):
+            return super().create_task_exec_exception(task, script, err)
+        where = f" on line {line}" if line else ""
+        return WorkflowTaskException(f"Script of {task.task_spec.bpmn_id} failed{where}: {reason(err)}", task=task,
+                                     exception=err, line_number=line, error_line=error_line)
+
+    def get_error_line_number_and_content(self, script, err):
+        line = err.lineno if isinstance(err, SyntaxError) else getattr(err, "script_line", None)
+        if not line:
+            return 0, ""
+        lines = script.splitlines()
+        return line, lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def reason(err: Exception) -> str:
+    """Why a script or expression failed, for an incident: the limit that stopped it, or the error type and text
+    (the type the script raised, also when the evaluator process re-raised it as a builtin one)."""
+    if isinstance(err, LimitExceeded):
+        return str(err)
+    kind = getattr(err, "script_error", None) or type(err).__name__
+    text = str(err)
+    return f"{kind}: {text}" if text else kind
+
+
+def _expression_kind(spec, expression: str) -> str:
+    if isinstance(spec, MultiChoice):  # exclusive and inclusive gateways
+        for condition, target in getattr(spec, "cond_task_specs", None) or ():
+            if condition is not None and condition.args[0] == expression:
+                return f"Condition {expression!r} of the flow to {getattr(target, 'bpmn_id', None) or target}"
+        return f"Condition {expression!r}"
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, _spiff_timer.TimerEventDefinition):
+        return f"Timer expression {expression!r}"
+    if isinstance(spec, MultiInstanceTask):
+        return f"Multi-instance expression {expression!r}"
+    if isinstance(spec, AsyncServiceTask):
+        return f"Service parameter {expression!r}"
+    return f"Expression {expression!r}"
+
+
+def script_engine(limits: evaluator.Limits) -> PythonScriptEngine:
+    return ScriptEngine(environment=SandboxEnvironment(limits.time_s, limits.memory_mb, limits.evaluators))
