@@ -168,13 +168,11 @@ def _read(files: list[Source]) -> tuple[dict[str, etree._Element], dict[str, str
     for source in files:
         try:
             root = parse_xml(source)
-            dialects[source.name] = validation.dialect(root, source.name)
         except DeployError as err:
             problems.extend(err.problems)
             continue
-        except ValueError as err:
-            problems.append((source.name, None, str(err)))
-            continue
+        dialects[source.name], dialect_problems = validation.dialect(root, source.name)
+        problems.extend(dialect_problems)
         problems.extend(validation.schema_problems(root, source.name))
         problems.extend(validation.reference_problems(root, source.name, dialects[source.name]))
         roots[source.name] = root

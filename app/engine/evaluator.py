@@ -85,13 +85,30 @@ def evaluate(source: str, context: dict, external: dict | None, env_globals: dic
         values = _scalar_values(names, (context, external or {}, env_globals or {}))
         if values is not None:
             return sandbox.evaluate_trivial(source, values)
-    return _pool(limits).run(("eval", source, context, external, env_globals), limits)
+    read = sandbox.names_read(source, "eval")
+    return _pool(limits).run(("eval", source, *(_only(read, d) for d in (context, external, env_globals))), limits)
 
 
 def execute(source: str, context: dict, external: dict | None, env_globals: dict | None, limits: Limits) -> dict:
-    """The task data a script leaves, run under the sandbox policy and the limits (`context` is not changed)."""
+    """The task data a script leaves, run under the sandbox policy and the limits (`context` is not changed).
+
+    Only the variables the script names go to the evaluator (the policy leaves no other way to reach task data:
+    no globals(), vars(), eval or frames); the others stay as they are, in their place."""
     sandbox.compiled(source, "exec")
-    return _pool(limits).run(("exec", source, context, external, env_globals), limits)
+    read = sandbox.names_read(source, "exec")
+    sent = _only(read, context)
+    result = _pool(limits).run(("exec", source, sent, _only(read, external), _only(read, env_globals)), limits)
+    data = {k: (result[k] if k in sent else v) for k, v in context.items() if k in result or k not in sent}
+    data.update((k, v) for k, v in result.items() if k not in data)
+    return data
+
+
+def _only(names: frozenset[str], data: dict | None) -> dict:
+    if not data:
+        return {}
+    if len(names) < len(data):
+        return {k: data[k] for k in names if k in data}
+    return {k: v for k, v in data.items() if k in names}
 
 
 def _scalar_values(names: frozenset[str], scopes: tuple[dict, ...]) -> dict | None:

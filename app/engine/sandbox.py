@@ -220,6 +220,19 @@ def execute(source: str, context: dict, external: dict | None = None, env_global
             and not isinstance(v, ModuleType) and k not in env_globals and k not in external}
 
 
+@functools.lru_cache(maxsize=4096)
+def names_read(source: str, mode: str) -> frozenset[str]:
+    """Every name the code (with its functions, lambdas and comprehensions) may read or write as a variable, and
+    more (attribute names too). Compiled under the policy, code can reach task data only by naming it."""
+    names: set[str] = set()
+    stack = [compiled(source, mode)]
+    while stack:
+        code = stack.pop()
+        names.update(code.co_names)
+        stack.extend(const for const in code.co_consts if isinstance(const, CodeType))
+    return frozenset(names)
+
+
 # -- expressions that are safe to evaluate anywhere ------------------------------------------------------------
 
 SCALARS: frozenset[type] = frozenset({str, int, float, bool, type(None)})

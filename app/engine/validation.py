@@ -37,6 +37,8 @@ from app.engine.spiff import AsyncServiceTask, reason
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_METADATA_HOLDERS = {f"{{{BPMN_NS}}}definitions", f"{{{BPMN_NS}}}process"}
 NS = {"bpmn": BPMN_NS, "spiff": SPIFF_NS, "camunda": CAMUNDA_NS}
 _SHORT = {f"{{{uri}}}": f"{prefix}:" for prefix, uri in (("bpmn", BPMN_NS), ("spiffworkflow", SPIFF_NS),
                                                          ("camunda", CAMUNDA_NS))}
@@ -71,17 +73,29 @@ def element_at_line(root: etree._Element, line: int | None) -> str | None:
     return element_id(found)
 
 
-def dialect(root: etree._Element, file_name: str) -> str:
-    """"spiff" or "camunda": which extensions the file uses (Camunda Modeler writes camunda:... attributes and
-    elements; the platform's own files use spiffworkflow:...). A file that uses neither is plain BPMN (spiff)."""
-    used = set()
+def dialect(root: etree._Element, file_name: str) -> tuple[str, list[Problem]]:
+    """"spiff" or "camunda": the parser for the file's extensions (Camunda Modeler writes camunda:... attributes
+    and elements; the platform's own files use spiffworkflow:...; plain BPMN goes to SpiffWorkflow's parser).
+    Camunda attributes on the process itself (historyTimeToLive, versionTag) are metadata either parser ignores;
+    anywhere else they change what runs, so a file that also uses spiffworkflow: extensions is refused."""
+    spiff, any_camunda, camunda, zeebe = False, False, None, None
     for node in root.iter():
         if not isinstance(node.tag, str):
             continue
-        used.update(etree.QName(name).namespace for name in (node.tag, *node.attrib))
-    if CAMUNDA_NS in used and SPIFF_NS in used:
-        raise ValueError(f"{file_name} mixes camunda: and spiffworkflow: extensions; save it with one modeler")
-    return "camunda" if CAMUNDA_NS in used else "spiff"
+        spaces = {etree.QName(name).namespace for name in (node.tag, *node.attrib)}
+        spiff = spiff or SPIFF_NS in spaces
+        any_camunda = any_camunda or CAMUNDA_NS in spaces
+        if CAMUNDA_NS in spaces and camunda is None and node.tag not in _METADATA_HOLDERS:
+            camunda = node
+        if ZEEBE_NS in spaces and zeebe is None:
+            zeebe = node
+    if zeebe is not None:
+        return "spiff", [(file_name, element_id(zeebe), "Camunda 8 (Zeebe) files cannot run here: save the diagram "
+                                                       "for Camunda Platform 7, or with SpiffWorkflow's modeler")]
+    if spiff and camunda is not None:
+        return "spiff", [(file_name, element_id(camunda), "this element uses camunda: extensions in a file with "
+                                                          "spiffworkflow: extensions; use one modeler per file")]
+    return ("camunda" if any_camunda and not spiff else "spiff"), []
 
 
 def schema_problems(root: etree._Element, file_name: str) -> list[Problem]:

@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine import evaluator
+from app.engine import evaluator, sandbox
 from app.engine.sandbox import (
     ALLOWED_MODULES, SandboxViolation, ScriptMemoryError, ScriptTimeout, check_source, trivial_names,
 )
@@ -604,3 +604,14 @@ def test_trivial_expressions_need_no_evaluator_process() -> None:
     # a name holding something other than a scalar goes to an evaluator
     assert evaluator.evaluate("items == 3", {"items": [1]}, None, None, limits) is False
     assert 199 in evaluator._pools
+
+
+def test_only_the_variables_a_script_names_cross_and_the_rest_stay_in_place(env: SandboxEnvironment) -> None:
+    untouched = {"id": 7, "history": list(range(100))}
+    context = {"first": 1, "amount": 5, "untouched": untouched, "gone": 0, "last": "z"}
+    assert sandbox.names_read("total = amount * 2\ndel gone\nf = lambda: [last for _ in items]", "exec") >= {
+        "total", "amount", "gone", "last", "items"}
+    env.execute("total = amount * 2\ndel gone\nlast = last * 2", context)
+    assert list(context) == ["first", "amount", "untouched", "last", "total"]  # order kept, deleted key gone
+    assert context["untouched"] is untouched  # never left this process
+    assert (context["total"], context["last"]) == (10, "zz")
