@@ -350,19 +350,28 @@ class Pool:
         return child
 
     def _give_back(self, child: _Child, keep: bool) -> None:
-        if not keep:
-            if child.proc.returncode is None:
-                child.stop(kill=True)
-            self._children.discard(child)
-            try:
-                child = self._start()  # the replacement starts now, while nobody waits for it
-            except OSError:
-                with self._cond:
-                    self._count -= 1
-                    self._cond.notify()
-                return
+        if keep:
+            with self._cond:
+                self._idle.append(child)
+                self._cond.notify()
+            return
+        if child.proc.poll() is None:
+            child.proc.kill()  # at once: a runaway child must not keep a core busy
+        threading.Thread(target=self._replace, args=(child,), name="evaluator-replace", daemon=True).start()
+
+    def _replace(self, child: _Child) -> None:
+        """Reap a child that cannot be reused and start its successor, off the path of the script's caller."""
+        child.stop(kill=True)
+        self._children.discard(child)
+        try:
+            fresh = self._start()
+        except OSError:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            return
         with self._cond:
-            self._idle.append(child)
+            self._idle.append(fresh)
             self._cond.notify()
 
     def close(self) -> None:

@@ -22,6 +22,11 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironm
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -29,11 +34,6 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
-from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.specs.MultiChoice import MultiChoice
 
 from app.engine import evaluator
 from app.engine.sandbox import LimitExceeded
@@ -222,9 +222,9 @@ class ScriptEngine(PythonScriptEngine):
                                         task=task, exception=err) from err
 
     def create_task_exec_exception(self, task, script, err):
-        line, error_line = self.get_error_line_number_and_content(script, err)
         if isinstance(err, SpiffWorkflowException):
             return super().create_task_exec_exception(task, script, err)
+        line, error_line = self.get_error_line_number_and_content(script, err)
         where = f" on line {line}" if line else ""
         return WorkflowTaskException(f"Script of {task.task_spec.bpmn_id} failed{where}: {reason(err)}", task=task,
                                      exception=err, line_number=line, error_line=error_line)
@@ -239,11 +239,12 @@ class ScriptEngine(PythonScriptEngine):
 
 def reason(err: Exception) -> str:
     """Why a script or expression failed, for an incident: the limit that stopped it, or the error type and text
-    (the type the script raised, also when the evaluator process re-raised it as a builtin one)."""
+    (the type the script raised, also when the evaluator process re-raised it as a builtin one). No final full
+    stop: SpiffWorkflow's exceptions add one."""
     if isinstance(err, LimitExceeded):
-        return str(err)
+        return str(err).rstrip(".")
     kind = getattr(err, "script_error", None) or type(err).__name__
-    text = str(err)
+    text = str(err).rstrip(".")
     return f"{kind}: {text}" if text else kind
 
 

@@ -13,8 +13,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from app import engine
 from app.engine import Source
-from app.extensions import db
-from app.models import OpenTask, ProcessDefinition
+from app.engine.models import OpenTask, ProcessDefinition
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 
 CORPUS = Path(__file__).resolve().parent / "bpmn_corpus"

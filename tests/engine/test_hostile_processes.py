@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from app import engine
 from app.engine import Source
-from app.extensions import db
-from app.models import Incident, OpenTask, ProcessInstance
+from app.engine.models import Incident, OpenTask, ProcessInstance
+from app.platform.extensions import db
 from tests import bpmn_builder as b
 
 LIMIT = 0.3
@@ -56,9 +56,8 @@ def hostile_process(pid: str, placement: str, code: str) -> str:
     elif placement == "condition":
         parts = [b.xor("hostile", default="f_no"), b.end("end_yes"), b.end("end_no"), b.chain("start", "u", "hostile"),
                  b.flow("f_yes", "hostile", "end_yes", code), b.flow("f_no", "hostile", "end_no")]
-    elif placement == "timer":  # reached from engine steps (a timer right after u is issue 8 point 10's case)
-        parts = [b.script("prepare", "ready = True"), b.catch("hostile", b.timer("timeDuration", code)), b.end(),
-                 b.chain("start", "u", "prepare", "hostile", "end")]
+    elif placement == "timer":
+        parts = [b.catch("hostile", b.timer("timeDuration", code)), b.end(), b.chain("start", "u", "hostile", "end")]
     else:
         parts = [b.user("hostile", due=code), b.end(), b.chain("start", "u", "hostile", "end")]
     return b.process(pid, b.start(), b.user("u"), *parts)
@@ -96,7 +95,7 @@ def test_hostile_process_code_is_stopped_and_becomes_an_incident(limited, unique
     incident = db.session.execute(select(Incident).where(Incident.instance_id == instance_id)).scalar_one()
     assert incident.spec_id == "hostile" and reason in incident.message
     if placement == "condition":
-        assert incident.message.startswith(f"Condition {code!r} of the flow to end_yes failed: It ")
+        assert incident.message.startswith(f"hostile: Condition {code!r} of the flow to end_yes failed: It ")
 
 
 def test_other_instances_keep_running_while_process_code_is_stopped(app, limited, unique) -> None:
