@@ -98,8 +98,11 @@ def execute(source: str, context: dict, external: dict | None, env_globals: dict
     read = sandbox.names_read(source, "exec")
     sent = _only(read, context)
     result = _pool(limits).run(("exec", source, sent, _only(read, external), _only(read, env_globals)), limits)
-    data = {k: (result[k] if k in sent else v) for k, v in context.items() if k in result or k not in sent}
-    data.update((k, v) for k, v in result.items() if k not in data)
+    data = context.copy()  # keys keep their places; new ones come last, as in SpiffWorkflow's environment
+    for key in sent:
+        if key not in result:
+            del data[key]  # the script deleted it
+    data.update(result)
     return data
 
 
