@@ -1,7 +1,7 @@
 """Process code that cannot hurt the platform (issue 8, points 11-13), on SQLite and PostgreSQL.
 
 A corpus of hostile scripts and expressions (work inside one C call, endless iterators, huge formatting, memory
-bombs, deep recursion), each placed as a script task, a gateway condition, a timer expression and a due date. They
+bombs, deep recursion, huge integers, dunder escapes), each placed as a script task, a gateway condition, a timer expression and a due date. They
 read task data, so deploy cannot know what they do (the constant forms are refused at deploy: see
 test_engine_deploy.py); at run time each is stopped within 2 s of its limit, in an evaluator process whose memory
 is capped, the step is rolled back, the instance shows an incident that says why, and other instances keep running
@@ -26,6 +26,8 @@ DATA = {"one": 1, "big": 10 ** 9, "word": "a" * 40 + "b", "n": 2 * 10 ** 6}
 
 # (what, script): run as a script task only (imports are for scripts)
 SCRIPTS = [
+    ("huge int", "x = pow(7, n)"),  # refused by the policy before it runs
+    ("dunder escape", "x = getattr(word, '__class__')"),  # refused by the policy when it runs
     ("backtracking regex", "import re\nx = re.match('(a+)+$', word) is None"),
     ("huge factorial", "import math\nx = math.factorial(n)"),
     ("decimal precision", "import decimal\nx = decimal.Context(prec=big).divide(1, 7)"),
@@ -86,7 +88,8 @@ def test_hostile_process_code_is_stopped_and_becomes_an_incident(limited, unique
         engine.complete_task(guid, {}, None)
     assert time.monotonic() - started < LIMIT + 2
     assert caught.value.spec_id == "hostile"
-    reason = "RecursionError" if what == "deep recursion" else "limit"
+    reason = {"deep recursion": "RecursionError", "huge int": "would be too large",
+              "dunder escape": "'__class__' is not allowed"}.get(what, "limit")
     assert reason in str(caught.value)
     db.session.expire_all()
     row = db.session.get(ProcessInstance, instance_id)
