@@ -83,19 +83,6 @@ def beat(leadership: Leadership, stale_after_s: float) -> None:
         leadership.redis.set(heartbeat_key(leadership.key), str(time.time()), px=int(stale_after_s * 1000))
 
 
-def sweep_notifications(app: Flask, leadership: Leadership) -> None:
-    """Hand notification deliveries that are due (retries, never queued, worker died) to the workers."""
-    from app.notifications.delivery import sweep
-    from app.platform.extensions import db
-
-    with app.app_context():
-        try:
-            if leadership.hold():
-                sweep()
-        finally:
-            db.session.remove()
-
-
 def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
     with app.app_context():
         leadership = Leadership(redis_connection(), key=app.config["SCHEDULER_LEADER_KEY"])
@@ -107,8 +94,6 @@ def build(app: Flask, tick_seconds: float | None = None) -> BlockingScheduler:
                       args=(leadership, app.config["HEALTH_STALE_AFTER_S"]), id="heartbeat",
                       max_instances=1, coalesce=True, misfire_grace_time=None,
                       next_run_time=datetime.now(timezone.utc))
-    scheduler.add_job(sweep_notifications, "interval", seconds=5, args=(app, leadership), id="notifications",
-                      max_instances=1, coalesce=True, misfire_grace_time=None)
     scheduler.leadership = leadership
     return scheduler
 

@@ -10,3 +10,12 @@ def deliver(delivery_id: int) -> str:
 
     with _app_context():
         return deliver_one(delivery_id)
+
+
+def sweep() -> int:
+    """The periodic sweep (every 5 s, app/notifications/area.py): due retries, rows never queued, rows whose
+    worker died while sending, handed to the workers again."""
+    from app.notifications.delivery import sweep as sweep_deliveries
+
+    with _app_context():
+        return sweep_deliveries()

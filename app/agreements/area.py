@@ -5,6 +5,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from app.agreements import models  # noqa: F401 - the area's tables
+from app.agreements import notices
 from app.agreements.cli import evidence_check, pki_init
 from app.agreements.routes import bp, verify_bp
 from app.platform.areas import Area, NavEntry
@@ -28,5 +29,7 @@ AREA = Area(
          NavEntry(_l("Verify a signed agreement"), "verify.verify", place="footer", order=10)),
     cli=(evidence_check, pki_init),
     scope_keys=("college", "employer"),
+    notification_kinds=notices.KINDS,
+    task_notices=notices.TASK_NOTICES,
     setup=_setup,
 )

@@ -6,7 +6,8 @@
 - in force: the student and the employer who issued the offer;
 - 催签 reminders: from the process's reminder timers (`notify.remind`, tasks/agreements.py).
 
-Task-related ones replace the generic "new task" notification of those tasks (register_task_notice).
+Task-related ones replace the generic "new task" notification of those tasks. The kinds and the task
+notices are listed in the area's registration (area.py).
 """
 from __future__ import annotations
 
@@ -16,24 +17,24 @@ from app.agreements.domain import PROCESS_KEY, agreement_key
 from app.agreements.models import Agreement, EvidenceEntry
 from app.engine.models import OpenTask
 from app.identity.models import Employer, User
-from app.notifications import N_, moment, notify, register_kind, translated
+from app.notifications import N_, Kind, Notice, TaskNotice, moment, notify, translated
 from app.notifications.links import path_for
-from app.notifications.task_events import Notice, register_task_notice, task_candidates
+from app.notifications.task_events import task_candidates
 from app.platform.extensions import db
 
-OFFER = register_kind(
+OFFER = Kind(
     "agreement.offer_received", N_("New offer from %(employer)s"),
     N_("%(employer)s offers you the position of %(position)s in %(place)s. Please answer by %(deadline)s."))
-RETURNED = register_kind(
+RETURNED = Kind(
     "agreement.returned", N_("Returned for correction: %(task)s"),
     N_("%(reviewer)s returned the agreement %(number)s for correction: %(reason)s"))
-SIGN_NEXT = register_kind(
+SIGN_NEXT = Kind(
     "agreement.sign_next", N_("Your signature is next: agreement %(number)s"),
     N_("%(signed)s signed the agreement between %(student)s and %(employer)s. Please sign it as well."))
-IN_FORCE = register_kind(
+IN_FORCE = Kind(
     "agreement.in_force", N_("Agreement %(number)s is in force"),
     N_("The agreement between %(student)s and %(employer)s is signed by all three parties."))
-REMINDER = register_kind(
+REMINDER = Kind(
     "agreement.reminder", N_("Reminder: agreement %(number)s is waiting for you"),
     N_("The agreement between %(student)s and %(employer)s is waiting for you to complete \u201c%(task)s\u201d. "
        "Due: %(due)s"))
@@ -92,11 +93,14 @@ def _sign_next(signed_by: str):
     return build
 
 
-register_task_notice(PROCESS_KEY, "student_respond", _offer)
-register_task_notice(PROCESS_KEY, "student_revise", _returned)
-register_task_notice(PROCESS_KEY, "employer_revise", _returned)
-register_task_notice(PROCESS_KEY, "employer_sign", _sign_next("student"))
-register_task_notice(PROCESS_KEY, "university_sign", _sign_next("employer"))
+KINDS = (OFFER, RETURNED, SIGN_NEXT, IN_FORCE, REMINDER)
+TASK_NOTICES = (
+    TaskNotice(PROCESS_KEY, "student_respond", _offer),
+    TaskNotice(PROCESS_KEY, "student_revise", _returned),
+    TaskNotice(PROCESS_KEY, "employer_revise", _returned),
+    TaskNotice(PROCESS_KEY, "employer_sign", _sign_next("student")),
+    TaskNotice(PROCESS_KEY, "university_sign", _sign_next("employer")),
+)
 
 
 def in_force(agreement: Agreement) -> int:

@@ -1,10 +1,10 @@
-"""Kinds of notification. Each area registers the kinds it sends; a kind says what the notification says
-(English message ids of the catalogue, with %(name)s parameters). Which channels carry it, per role, is
-configuration (config/notifications.toml), not code.
+"""Kinds of notification. A kind says what the notification says (English message ids of the catalogue, with
+%(name)s parameters); which channels carry it, per role, is configuration (config/notifications.toml).
+An area defines the kinds it sends and lists them in its registration (`Area.notification_kinds`):
 
-    from app.notifications.kinds import N_, register_kind
-    register_kind("agreement.offer_received", N_("New offer from %(employer)s"),
-                  N_("%(employer)s offers you the position %(position)s. Please answer by %(deadline)s."))
+    from app.notifications.kinds import N_, Kind
+    OFFER = Kind("agreement.offer_received", N_("New offer from %(employer)s"),
+                 N_("%(employer)s offers you the position %(position)s. Please answer by %(deadline)s."))
 
 Parameters are plain values, or `translated(text)` for a text that is itself in the catalogue (a BPMN task
 name, a form's option label) and `moment(dt)` for a date and time shown in the reader's time zone.
@@ -30,12 +30,12 @@ class Kind:
 _kinds: dict[str, Kind] = {}
 
 
-def register_kind(name: str, title: str, body: str | None = None) -> Kind:
-    kind = Kind(name, title, body)
-    existing = _kinds.get(name)
+def register_kind(kind: Kind) -> Kind:
+    """Make `kind` known to notify() (done for each area's `notification_kinds` when the app starts)."""
+    existing = _kinds.get(kind.name)
     if existing is not None and existing != kind:
-        raise ValueError(f"notification kind {name!r} registered twice with different texts")
-    _kinds[name] = kind
+        raise ValueError(f"notification kind {kind.name!r} registered twice with different texts")
+    _kinds[kind.name] = kind
     return kind
 
 
@@ -43,7 +43,7 @@ def get_kind(name: str) -> Kind:
     try:
         return _kinds[name]
     except KeyError:
-        raise ValueError(f"unknown notification kind {name!r} (register it with register_kind)") from None
+        raise ValueError(f"unknown notification kind {name!r} (list it in its area's notification_kinds)") from None
 
 
 def registered_kinds() -> list[Kind]:

@@ -5,8 +5,9 @@ engine at app creation). The engine knows nothing about notifications; this modu
 mirror to find who should act, as the inbox does.
 
 An area can say what a particular task means for the person it waits for, instead of the generic "new
-task" text: `register_task_notice(process_key, task_spec_id, builder)`, where `builder(task) -> Notice`
-(e.g. the student's answer task of a tripartite agreement is "New offer from <employer>").
+task" text: `TaskNotice(process_key, task_spec_id, build)` in its registration (`Area.task_notices`), where
+`build(task) -> Notice` (e.g. the student's answer task of a tripartite agreement is "New offer from
+<employer>").
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from app.engine.models import OpenTask, OpenTaskOwner
-from app.notifications.kinds import N_, moment, register_kind, translated
+from app.notifications.kinds import N_, Kind, moment, translated
 from app.notifications.links import path_for
 from app.notifications.services import notify
 from app.platform.extensions import db
@@ -29,10 +30,10 @@ from app.platform.uow import unit_of_work
 log = logging.getLogger(__name__)
 OT = OpenTask.__table__
 
-ASSIGNED = register_kind("task.assigned", N_("New task for you: %(task)s"),
-                         N_("%(process)s %(key)s is waiting for you. Due: %(due)s"))
-GROUP_WAITING = register_kind("task.group_waiting", N_("Waiting in your group: %(task)s"),
-                              N_("%(process)s %(key)s can be claimed by you or a colleague. Due: %(due)s"))
+ASSIGNED = Kind("task.assigned", N_("New task for you: %(task)s"),
+                N_("%(process)s %(key)s is waiting for you. Due: %(due)s"))
+GROUP_WAITING = Kind("task.group_waiting", N_("Waiting in your group: %(task)s"),
+                     N_("%(process)s %(key)s can be claimed by you or a colleague. Due: %(due)s"))
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,21 @@ class Notice:
     key: str | None = None  # defaults to one notification per task and person
 
 
-NoticeBuilder = Callable[[Any], Notice | None]  # gets the open_task row
-_notices: dict[tuple[str, str], NoticeBuilder] = {}
+@dataclass(frozen=True)
+class TaskNotice:
+    """For the task `task_spec_id` of process `process_key`: `build(task)` (the open_task row) says what its
+    becoming ready means, or None for the generic text."""
+    process_key: str
+    task_spec_id: str
+    build: Callable[[Any], Notice | None]
 
 
-def register_task_notice(process_key: str, task_spec_id: str, builder: NoticeBuilder) -> None:
-    _notices[(process_key, task_spec_id)] = builder
+_notices: dict[tuple[str, str], Callable[[Any], Notice | None]] = {}
+
+
+def register_task_notice(notice: TaskNotice) -> None:
+    """Done for each area's `task_notices` when the app starts."""
+    _notices[(notice.process_key, notice.task_spec_id)] = notice.build
 
 
 def on_engine_events(events: list[dict]) -> None:

@@ -9,7 +9,9 @@ platform takes, at application start:
 - its blueprints (each with its own `templates/` folder) and CLI commands;
 - its permissions file (`app/<name>/permissions.toml`, merged into the policy: app/identity/policy.py);
 - its menu entries, demo data (with the demo data it must follow), report definitions and periodic jobs;
-- the scope keys its instances and tasks carry (who else may see them: a college, an employer...).
+- the scope keys its instances and tasks carry (who else may see them: a college, an employer...);
+- the kinds of notification it sends, what its tasks mean when they become someone's (task notices), and
+  the live-event channels its pages listen to, with who may listen (docs/notifications.md, docs/live.md).
 
 docs/areas.md walks through a whole area; tests/toy_area/ is one, registered in tests only.
 """
@@ -107,6 +109,9 @@ class Area:
     cli: tuple[click.Command, ...] = ()
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     scope_keys: tuple[str, ...] = ()
+    notification_kinds: tuple[Any, ...] = ()  # app.notifications.Kind: what it may notify(...) people of
+    task_notices: tuple[Any, ...] = ()  # app.notifications.TaskNotice: its tasks' own "new task" texts
+    live_channels: tuple[Any, ...] = ()  # app.platform.live.LiveChannel: channel prefixes and who may listen
     # Anything else to do with the app at start (context processors, template filters); rarely needed.
     setup: Callable[[Flask], None] | None = None
     # Folders; by default bpmn/<name>/, forms/<name>/ and <package>/permissions.toml (None: the area has none).
@@ -203,9 +208,14 @@ class Registry:
         return [account for loader in self.demo_loaders() for account in loader.accounts]
 
     def register(self, app: Flask) -> None:
-        """Wire the areas into `app` (blueprints, CLI, folders, operation modules)."""
+        """Wire the areas into `app` (blueprints, CLI, folders, operation modules, live channels). The
+        notification centre takes the areas' notification kinds and task notices itself (its own setup)."""
+        from app.platform.live import register_channel
+
         app.extensions[EXTENSION_KEY] = self
         for area in self.areas:
+            for channel in area.live_channels:
+                register_channel(channel.prefix, channel.rule)
             for blueprint in area.blueprints:
                 app.register_blueprint(blueprint)
             for command in area.cli:

@@ -16,8 +16,8 @@ the stream server (`gunicorn -k gevent`, see docs/live.md). The stream server ch
 it needs no database and no session.
 
 Channel names are `<prefix>:<key>`; `user:<id>` is built in (a user sees only their own). An area adds its
-prefixes with `register_channel(prefix, rule)`; `rule(principal_or_None, key) -> bool` (None: anonymous,
-e.g. a hall's public board).
+prefixes in its registration (`Area.live_channels = (LiveChannel(prefix, rule), ...)`);
+`rule(principal_or_None, key) -> bool` (None: anonymous, e.g. a hall's public board).
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
@@ -49,6 +50,13 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('PUBLISH', KEYS[1], id .. ' ' .. ARGV[2])
 return id
 """
+
+
+@dataclass(frozen=True)
+class LiveChannel:
+    """Channels `<prefix>:<key>` and who may listen: `rule(principal, key)`, principal None = anonymous."""
+    prefix: str
+    rule: ChannelRule
 
 
 class ChannelRefused(Exception):

@@ -209,9 +209,14 @@ def test_each_recipient_hears_of_it_live_with_the_unread_count(ctx, make_user):
     assert events[1]["data"]["link"] == "/tasks/live2"
 
 
-def test_the_scheduler_sweeps_due_deliveries(app, ctx, make_user, smtp, monkeypatch):
-    from app.scheduler import Leadership, sweep_notifications
+def test_the_scheduler_sweeps_due_deliveries_every_few_seconds(app, ctx, make_user, smtp, monkeypatch):
+    """The sweep is the notification area's periodic job: the scheduler's leader enqueues it (the test queue
+    runs it at once) at most once per period."""
+    from app.platform import periodic
+    from app.platform.areas import registry
 
+    [job] = [j for j in registry().periodic_jobs if j.name == "notifications.sweep"]
+    assert (job.func, job.every_s) == ("tasks.notifications.sweep", 5)
     monkeypatch.setitem(ctx.config, "NOTIFY_BACKOFF_BASE_S", 0.0)
     user = make_user(email="swept@student.demo.edu.cn")
     smtp.refuse_with = "421 4.3.2 Service shutting down"
@@ -219,5 +224,16 @@ def test_the_scheduler_sweeps_due_deliveries(app, ctx, make_user, smtp, monkeypa
     assert deliveries_of(user)[0].status == "retry"
     db.session.rollback()
     smtp.refuse_with = None
-    sweep_notifications(app, Leadership(Redis.from_url(ctx.config["REDIS_URL"]), key=f"lead:{uuid.uuid4().hex}"))
+    Redis.from_url(ctx.config["REDIS_URL"]).delete(f"{ctx.config['RQ_QUEUE']}:periodic:notifications.sweep")
+    assert "notifications.sweep" in periodic.enqueue_due()
+    assert "notifications.sweep" not in periodic.enqueue_due()  # not again within its period
     smtp.wait_for("swept@student.demo.edu.cn")
+
+
+def test_areas_bring_their_kinds_and_task_notices(ctx):
+    from app.notifications.kinds import get_kind
+    from app.notifications.task_events import _notices
+
+    assert get_kind("agreement.offer_received").title == "New offer from %(employer)s"
+    assert get_kind("task.group_waiting").name == "task.group_waiting"
+    assert ("tripartite_agreement", "student_respond") in _notices

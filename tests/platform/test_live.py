@@ -239,3 +239,16 @@ def test_a_page_hears_what_happened_between_its_render_and_its_stream(web):
     # a fresh URL for the same channels, for the same user only
     assert client.get(f"{refresh}?c=user:{me}").get_json()["url"].startswith("/events?t=")
     assert web.client("counselor_cs").get(f"{refresh}?c=user:{me}").status_code == 403
+
+
+def test_an_areas_live_channels_are_registered_with_the_app():
+    from flask import Flask
+
+    from app.platform.areas import Area, Registry
+    from app.platform.live import LiveChannel
+
+    area = Area(name="hall_boards", label="Boards", package="tests.platform",
+                live_channels=(LiveChannel("hallboard", lambda principal, key: key.startswith("hall-")),))
+    Registry([area]).register(Flask(__name__))
+    assert live.may_subscribe(None, "hallboard:hall-3")
+    assert not live.may_subscribe(None, "hallboard:office")
