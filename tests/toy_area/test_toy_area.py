@@ -83,14 +83,14 @@ def test_the_contract_collects_reports_jobs_and_demo_order(toy):
     with web.app.app_context():
         reg = registry()
         assert [r.key for r in reg.reports] == ["toy.requests_by_wish"]
-        assert [j.name for j in reg.periodic_jobs] == ["toy.sweep"]
+        assert [j.name for j in reg.periodic_jobs if not j.name.startswith("notifications.")] == ["toy.sweep"]
         names = [d.name for d in reg.demo_loaders()]
         assert names[0] == "identity" and names.index("employers") > 0 and names.index("toy") > 0
         assert any(a.username == "toy_clerk" for a in reg.demo_accounts())
         redis = redis_connection()
         redis.delete(f"{web.app.config['RQ_QUEUE']}:periodic:toy.sweep", "toy:sweeps")
-        assert periodic.enqueue_due() == ["toy.sweep"]
-        assert periodic.enqueue_due() == []  # once per period, however often the scheduler ticks
+        assert "toy.sweep" in periodic.enqueue_due()
+        assert "toy.sweep" not in periodic.enqueue_due()  # once per period, however often the scheduler ticks
     worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), {"AREAS": AREAS}, True))
     worker.start()
     worker.join(timeout=120)
