@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 ASSET  := app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
+MODELER := app/static/vendor/modeler/modeler.js
 MO     := app/translations/zh/LC_MESSAGES/messages.mo app/translations/en/LC_MESSAGES/zh_source.mo
 SYSPKG := var/.system-packages
 
@@ -30,10 +31,14 @@ $(ASSET): package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js app/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
 
+# The modeler's pages (bpmn-js, dmn-js, properties panel, bpmnlint, CodeMirror) bundled by esbuild.
+$(MODELER): $(ASSET) $(shell find app/modeler/assets -type f)
+	node app/modeler/assets/build.mjs
+
 $(MO) &: app/translations/zh/LC_MESSAGES/messages.po app/translations/en/LC_MESSAGES/zh_source.po $(STAMP)
 	$(VENV)/bin/pybabel compile -d app/translations -D "messages zh_source"
 
-install: $(STAMP) $(SYSPKG) $(ASSET) $(MO)
+install: $(STAMP) $(SYSPKG) $(ASSET) $(MODELER) $(MO)
 
 migrate: install
 	$(FLASK) db upgrade

@@ -12,7 +12,8 @@ from app.platform.areas import Registry, load_area
 from app.platform.extensions import babel, db, login_manager, migrate
 
 # Generic packages, registered through the same contract before the business areas.
-CORE = ("app.identity.area", "app.forms.area", "app.tasklist.area", "app.processes.area", "app.notifications.area")
+CORE = ("app.identity.area", "app.forms.area", "app.tasklist.area", "app.processes.area", "app.notifications.area",
+        "app.modeler.area")
 
 
 def create_app(config_class: type | str | None = None) -> Flask:

@@ -5,25 +5,27 @@ Public surface (everything else in this package is internal). The application wi
 """
 from app.engine.assignment import claim_task, reassign_task, unclaim_task
 from app.engine.definitions import (
-    Source, deploy, deploy_directory, deploy_upload, latest_definition, latest_definitions,
+    Source, check, definition_file, definition_files, deploy, deploy_directory, deploy_upload, latest_definition,
+    latest_definitions, library_form,
 )
 from app.engine.errors import (
     Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, ProcessError,
 )
 from app.engine.history import add_history_listener
-from app.engine.jobs import retry_incident
+from app.engine.jobs import complete_test_job, retry_incident
 from app.engine.lifecycle import resume, suspend, terminate
 from app.engine.messages import deliver_message
-from app.engine.migration import migrate_all, migrate_instance
+from app.engine.migration import migrate_all, migrate_instance, migration_problems
 from app.engine.outbox import configure
 from app.engine.registry import JobContext, operation
 from app.engine.runtime import complete_task, get_state, start_instance, task_data
 
 __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
-    "NotFound", "ProcessError", "Source", "add_history_listener", "claim_task", "complete_task", "configure",
-    "deliver_message", "deploy",
-    "deploy_directory", "deploy_upload", "get_state", "latest_definition", "latest_definitions", "migrate_all",
-    "migrate_instance", "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
+    "NotFound", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
+    "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
+    "deploy_directory", "deploy_upload", "get_state", "latest_definition", "latest_definitions", "library_form",
+    "migrate_all", "migrate_instance", "migration_problems",
+    "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
     "terminate", "unclaim_task",
 ]

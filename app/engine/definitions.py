@@ -8,8 +8,9 @@ to the parser of its dialect: SpiffWorkflow's (the platform's own extensions) or
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 
 from app.engine import evaluator, validation
 from app.engine.errors import DeployError
-from app.engine.models import ProcessDefinition
+from app.engine.models import ProcessDefinition, ProcessDefinitionFile
 from app.engine.registry import load_operations
 from app.engine.spiff import dump_spec, parser_for
 from app.engine.validation import BPMN_NS, NS, Problem
@@ -31,6 +32,7 @@ from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/")
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                             huge_tree=False, remove_pis=True)
 
@@ -53,6 +55,20 @@ def parse_xml(source: Source) -> etree._Element:
     root = tree.getroot()
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise DeployError([(source.name, None, "not a BPMN 2.0 file (root element must be bpmn:definitions)")])
+    return root
+
+
+def parse_dmn(source: Source) -> etree._Element:
+    """A DMN file, parsed as safely as BPMN (no entities, no DTD, no network)."""
+    try:
+        tree = etree.fromstring(source.content, _SAFE_XML).getroottree()
+    except etree.XMLSyntaxError as err:
+        raise DeployError([(source.name, None, f"XML is not well-formed: {err}")]) from err
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise DeployError([(source.name, None, "DOCTYPE/DTD and entities are not allowed in DMN files")])
+    root = tree.getroot()
+    if root.tag not in {f"{{{ns}}}definitions" for ns in DMN_NAMESPACES}:
+        raise DeployError([(source.name, None, "not a DMN 1.2/1.3 file (root element must be dmn:definitions)")])
     return root
 
 
@@ -82,29 +98,62 @@ def _start_messages(spec) -> list[str]:
                    if isinstance(ts, StartEvent) and isinstance(ts.event_definition, MessageEventDefinition)})
 
 
-def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_by: int | None = None
-           ) -> list[ProcessDefinition]:
+@dataclass
+class _Candidate:
+    source: Source
+    node: etree._Element
+    process_id: str
+    spec: object
+    spec_json: str
+    files: dict[str, str]
+
+
+def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_by: int | None = None,
+           files: Mapping[str, bytes] | None = None, test: bool = False) -> list[ProcessDefinition]:
     """Validate `sources` and store a new version of each executable process whose content changed.
 
     `library` holds other BPMN files that call activities may refer to; they are parsed, not deployed.
+    `files` are the bundle's own forms (name.json / name.ui.json) and DMN files (name.dmn); a form a user task
+    names that is not among them comes from the forms folders. The forms each process uses and the DMN files
+    are stored with its version. `test`: a version for a test run (see ProcessDefinition.is_test).
     Nothing is stored unless every source is valid.
     """
-    sources = list(sources)
+    return _store(_prepare(list(sources), library, files or {}), deployed_by, test)
+
+
+def check(sources: Iterable[Source], library: Iterable[Source] = (), files: Mapping[str, bytes] | None = None
+          ) -> list[Problem]:
+    """The problems `deploy` would refuse these sources for (file, element, problem); stores nothing."""
+    try:
+        _prepare(list(sources), library, files or {})
+    except DeployError as err:
+        return list(err.problems)
+    return []
+
+
+def _prepare(sources: list[Source], library: Iterable[Source], files: Mapping[str, bytes]) -> list[_Candidate]:
     names = {s.name for s in sources}
-    files = [*sources, *[lib for lib in library if lib.name not in names]]
-    roots, dialects, problems = _read(files)
+    bpmn_files = [*sources, *[lib for lib in library if lib.name not in names]]
+    roots, dialects, problems = _read(bpmn_files)
+    texts, dmn_roots = _bundle_files(files, problems)
     if problems:
         raise DeployError(problems)
 
     calls = validation.CallGraph()
     parsers: dict = {}
-    for source in files:
+    for source in bpmn_files:
         root = roots[source.name]
         calls.add(root, source.name)
         dialect = dialects[source.name]
-        parser = parsers.get(dialect) or parsers.setdefault(dialect, parser_for(dialect))
+        if dialect not in parsers:
+            parsers[dialect] = parser_for(dialect)
+            for name, dmn_root in dmn_roots.items():  # every parser knows the bundle's decisions
+                try:
+                    parsers[dialect].add_dmn_xml(dmn_root, name)
+                except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
+                    problems.append(_spiff_problem(name, err, dmn_root))
         try:
-            parser.add_bpmn_xml(root, source.name)
+            parsers[dialect].add_bpmn_xml(root, source.name)
         except (ValidationException, SpiffWorkflowException, etree.LxmlError) as err:
             problems.append(_spiff_problem(source.name, err, root))
     executable = [(source, node) for source in sources for node in roots[source.name].iterfind("bpmn:process", NS)
@@ -114,7 +163,6 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
     if problems:
         raise DeployError(sorted(set(problems), key=problems.index))
 
-    forms_dirs = [Path(d) for d in current_app.config["FORMS_DIRS"]]
     operations = set(load_operations())
     trial = validation.Trial(evaluator.limits_from(current_app.config))
     candidates = []
@@ -127,39 +175,111 @@ def deploy(sources: Iterable[Source], library: Iterable[Source] = (), deployed_b
         except (ValidationException, SpiffWorkflowException) as err:
             problems.append(_spiff_problem(source.name, err, roots[source.name]))
             continue
+        used = {name: text for name, text in texts.items() if name.endswith(".dmn")}
         for sub in [spec, *subprocess_specs.values()]:
             file_name = sub.file if sub.file in roots else source.name
-            problems.extend(_spec_problems(sub, file_name, roots[file_name], trial, forms_dirs, operations))
-        candidates.append((source, node, process_id, spec, dump_spec(spec, subprocess_specs)))
+            for name in validation.form_names(sub):
+                text = texts[name] if name in texts else library_form(name)
+                if text is not None:
+                    used[name] = text
+            problems.extend(_spec_problems(sub, file_name, roots[file_name], trial, used, operations))
+        candidates.append(_Candidate(source, node, process_id, spec, dump_spec(spec, subprocess_specs), used))
     if problems:
         raise DeployError(sorted(set(problems), key=problems.index))
     if not candidates:
         raise DeployError([(s.name, None, "no executable process in file") for s in sources])
+    return candidates
 
+
+def _store(candidates: list[_Candidate], deployed_by: int | None, test: bool) -> list[ProcessDefinition]:
+    """A new version unless the content is that of the latest version (or, for a test run, of a test version
+    already stored). Content equal to an older version makes a new version: that is how a process is rolled
+    back."""
     deployed = []
     with unit_of_work() as session:
-        for source, node, process_id, spec, spec_json in candidates:
-            content_hash = hashlib.sha256(spec_json.encode()).hexdigest()
-            existing = session.execute(select(ProcessDefinition).where(
-                ProcessDefinition.process_key == process_id, ProcessDefinition.content_hash == content_hash)
-            ).scalar_one_or_none()
+        for c in candidates:
+            digest = hashlib.sha256(c.spec_json.encode())
+            for name in sorted(c.files):
+                digest.update(b"\0" + name.encode() + b"\0" + c.files[name].encode())
+            content_hash = digest.hexdigest()
+            same = select(ProcessDefinition).where(ProcessDefinition.process_key == c.process_id,
+                                                   ProcessDefinition.is_test.is_(test))
+            if test:
+                existing = session.execute(same.where(ProcessDefinition.content_hash == content_hash)
+                                           .limit(1)).scalar()
+            else:
+                existing = session.execute(same.order_by(ProcessDefinition.version.desc()).limit(1)).scalar()
+                existing = existing if existing is not None and existing.content_hash == content_hash else None
             if existing is not None:
                 deployed.append(existing)
                 continue
-            version = (session.execute(select(func.max(ProcessDefinition.version))
-                                       .where(ProcessDefinition.process_key == process_id)).scalar() or 0) + 1
+            highest, lowest = session.execute(select(func.max(ProcessDefinition.version),
+                                                     func.min(ProcessDefinition.version))
+                                              .where(ProcessDefinition.process_key == c.process_id)).one()
             definition = ProcessDefinition(
-                process_key=process_id, name=node.get("name") or process_id, version=version,
-                content_hash=content_hash, source_name=source.name,
-                bpmn_xml=source.content.decode("utf-8"), spec_json=spec_json,
-                reportable_fields=_property_list(node, "reportableFields"), start_messages=_start_messages(spec),
-                starter_roles=_property_list(node, "starterRoles"), starter_lane=_process_property(node, "starterLane"),
-                deployed_by=deployed_by)
+                process_key=c.process_id, name=c.node.get("name") or c.process_id,
+                version=min(lowest or 0, 0) - 1 if test else max(highest or 0, 0) + 1,
+                is_test=test, content_hash=content_hash, source_name=c.source.name,
+                bpmn_xml=c.source.content.decode("utf-8"), spec_json=c.spec_json,
+                reportable_fields=_property_list(c.node, "reportableFields"), start_messages=_start_messages(c.spec),
+                starter_roles=_property_list(c.node, "starterRoles"),
+                starter_lane=_process_property(c.node, "starterLane"), deployed_by=deployed_by)
             session.add(definition)
             session.flush()
+            session.add_all(ProcessDefinitionFile(definition_id=definition.id, name=name, content=text)
+                            for name, text in sorted(c.files.items()))
             deployed.append(definition)
         session.commit()
     return deployed
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][\w.-]{0,120}\.(json|dmn)\Z", re.ASCII)
+
+
+def _bundle_files(files: Mapping[str, bytes], problems: list[Problem]
+                  ) -> tuple[dict[str, str], dict[str, etree._Element]]:
+    """The bundle's forms and DMN files as text, the DMN files parsed; what is wrong goes to `problems`."""
+    texts, dmn_roots = {}, {}
+    for name, content in sorted(files.items()):
+        if problem := _file_problem(name, content):
+            problems.append((name, None, problem))
+            continue
+        texts[name] = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+        if name.endswith(".dmn"):
+            try:
+                dmn_roots[name] = parse_dmn(Source(name, texts[name].encode("utf-8")))
+            except DeployError as err:
+                problems.extend(err.problems)
+    return texts, dmn_roots
+
+
+def _file_problem(name: str, content: bytes | str) -> str | None:
+    if not _FILE_NAME.match(name) or ".." in name:
+        return "file name must use letters, digits, - _ . and end in .json or .dmn"
+    if len(content) > MAX_BPMN_BYTES:
+        return f"file is larger than {MAX_BPMN_BYTES // 1024} KiB"
+    try:
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    if name.endswith(".json"):
+        try:
+            if not isinstance(json.loads(text), dict):
+                return "the top level must be a JSON object"
+        except json.JSONDecodeError as err:
+            return f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}"
+    return None
+
+
+def library_form(name: str) -> str | None:
+    """A form file of the registered areas' forms folders (the forms in git), or None."""
+    if not re.fullmatch(r"[\w.-]+\.json", name) or ".." in name:
+        return None
+    for folder in current_app.config["FORMS_DIRS"]:
+        path = Path(folder) / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8-sig")
+    return None
 
 
 def _read(files: list[Source]) -> tuple[dict[str, etree._Element], dict[str, str], list[Problem]]:
@@ -179,13 +299,18 @@ def _read(files: list[Source]) -> tuple[dict[str, etree._Element], dict[str, str
     return roots, dialects, problems
 
 
-def _spec_problems(spec, file_name: str, root: etree._Element, trial: validation.Trial, forms_dirs: list[Path],
+def _spec_problems(spec, file_name: str, root: etree._Element, trial: validation.Trial, files: Mapping[str, str],
                    operations: set[str]) -> list[Problem]:
     problems = [(file_name, element, problem) for element, problem in (
-        *validation.form_problems(spec, forms_dirs), *validation.operation_problems(spec, operations))]
+        *validation.form_problems(spec, files.__contains__), *validation.operation_problems(spec, operations))]
     for expression in validation.expressions(spec, validation.condition_flows(root)):
         if problem := trial.problem(expression):
             problems.append((file_name, expression.element, problem))
+    for decision_id, expression in validation.decision_expressions(spec):
+        if problem := trial.problem(expression):
+            where = next((n for n, text in files.items() if n.endswith(".dmn") and f'id="{decision_id}"' in text),
+                         file_name)
+            problems.append((where, expression.element, problem))
     return problems
 
 
@@ -193,7 +318,7 @@ def sources_in(directory: Path) -> list[Source]:
     return [Source(p.name, p.read_bytes()) for p in sorted(Path(directory).glob("*.bpmn"))]
 
 
-def _library() -> list[Source]:
+def library_sources() -> list[Source]:
     """The files of every BPMN folder (a source keeps its file name only, so moving a file between folders
     leaves its definitions' content, and so their versions, unchanged)."""
     return [source for directory in current_app.config["BPMN_DIRS"] for source in sources_in(Path(directory))]
@@ -201,7 +326,7 @@ def _library() -> list[Source]:
 
 def deploy_directory(directory: Path | None = None, deployed_by: int | None = None) -> list[ProcessDefinition]:
     """Deploy every file of the BPMN folders (BPMN_DIRS; they may call each other's processes)."""
-    sources = sources_in(directory) if directory is not None else _library()
+    sources = sources_in(directory) if directory is not None else library_sources()
     return deploy(sources, deployed_by=deployed_by) if sources else []
 
 
@@ -209,13 +334,14 @@ def deploy_upload(name: str, content: bytes, deployed_by: int | None = None) -> 
     """Deploy one uploaded file; processes in bpmn/ are available to its call activities."""
     if not re.fullmatch(r"[\w\-. ]{1,120}\.bpmn", name):
         raise DeployError([(name, None, "file name must end in .bpmn and use letters, digits, - _ . only")])
-    return deploy([Source(name, content)], library=_library(), deployed_by=deployed_by)
+    return deploy([Source(name, content)], library=library_sources(), deployed_by=deployed_by)
 
 
 def latest_definition(process_key: str) -> ProcessDefinition:
     from app.engine.errors import NotFound
 
-    row = db.session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key)
+    row = db.session.execute(select(ProcessDefinition).where(ProcessDefinition.process_key == process_key,
+                                                             ProcessDefinition.is_test.is_(False))
                              .order_by(ProcessDefinition.version.desc()).limit(1)).scalar_one_or_none()
     if row is None:
         raise NotFound(f"no process {process_key!r} is deployed")
@@ -224,7 +350,19 @@ def latest_definition(process_key: str) -> ProcessDefinition:
 
 def latest_definitions() -> list[ProcessDefinition]:
     newest = (select(ProcessDefinition.process_key, func.max(ProcessDefinition.version).label("v"))
-              .group_by(ProcessDefinition.process_key).subquery())
+              .where(ProcessDefinition.is_test.is_(False)).group_by(ProcessDefinition.process_key).subquery())
     return list(db.session.execute(select(ProcessDefinition).join(
         newest, (ProcessDefinition.process_key == newest.c.process_key) & (ProcessDefinition.version == newest.c.v)
     )).scalars())
+
+
+def definition_file(definition_id: int, name: str) -> str | None:
+    """A form or DMN file as deployed with a definition version; None for versions deployed before files were
+    kept with them (their forms are read from the forms folders)."""
+    return db.session.execute(select(ProcessDefinitionFile.content).where(
+        ProcessDefinitionFile.definition_id == definition_id, ProcessDefinitionFile.name == name)).scalar()
+
+
+def definition_files(definition_id: int) -> dict[str, str]:
+    return dict(db.session.execute(select(ProcessDefinitionFile.name, ProcessDefinitionFile.content).where(
+        ProcessDefinitionFile.definition_id == definition_id)).all())

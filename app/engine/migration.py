@@ -1,7 +1,9 @@
 """Moving running instances to another version of their process definition.
 
-An instance's state names its tasks by their BPMN element ids; it can move when every task it has
-(done or pending) exists under the same id in the target version, and it keeps its place and data.
+An instance's state names its tasks by their BPMN element ids; it can move when every task it has reached
+(done, or waiting: ready, waiting for an event, started) exists under the same id in the target version, and
+it keeps its place and data. What lies ahead (SpiffWorkflow's predicted FUTURE/LIKELY/MAYBE tasks) is
+dropped and predicted again from the target version, so a changed path ahead of an instance is taken.
 """
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from sqlalchemy import select
 
 from app.engine.errors import InvalidState, MigrationError, NotFound
 from app.engine.models import OpenTask, ProcessInstance
-from app.engine.runtime import Loaded, advance, definition_info, read
+from app.engine.runtime import Loaded, advance, definition_info, load, read
 from app.engine.spiff import load_spec
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+REACHED = ACTIVE | TaskState.FINISHED_MASK
+PLANNED = TaskState.FUTURE | TaskState.PREDICTED_MASK
 
 
 def _known_names(spec_json: str) -> dict[str, set[str]]:
@@ -26,10 +30,11 @@ def _known_names(spec_json: str) -> dict[str, set[str]]:
 
 
 def unmatched_tasks(inst: Loaded, target_spec_json: str) -> tuple[list[str], list[str]]:
-    """(active task ids missing in the target, finished task ids missing in the target)."""
+    """(active task ids missing in the target, finished task ids missing in the target); tasks only planned
+    ahead of the instance do not count."""
     known = _known_names(target_spec_json)
     active, finished = set(), set()
-    for task in inst.workflow.get_tasks():
+    for task in inst.workflow.get_tasks(state=REACHED):
         spec_name = task.workflow.spec.name
         if task.task_spec.name not in known.get(spec_name, set()):
             label = getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
@@ -64,9 +69,35 @@ def _rebind(workflow, spec, subprocess_specs) -> None:
     workflow.subprocess_specs = subprocess_specs
     for sub in workflow.subprocesses.values():
         sub.spec = subprocess_specs.get(sub.spec.name, sub.spec)
+    active = workflow.get_tasks(state=ACTIVE)
+    for task in active:  # the path ahead is planned again from the target version
+        for child in list(task.children):
+            if child.state & PLANNED:
+                child.workflow._remove_task(child.id)
     for task in workflow.get_tasks():
         owner = task.workflow.spec
         task.task_spec = owner.task_specs[task.task_spec.name]
+    for task in active:
+        task.task_spec._predict(task, mask=PLANNED | task.state)
+
+
+def migration_problems(instance_id: int, target_definition_id: int) -> list[str]:
+    """Why an instance cannot move to a version (empty: it can), read without changing anything: the same
+    checks `migrate_instance` makes."""
+    target = definition_info(target_definition_id)
+    try:
+        inst = load(instance_id)
+    except NotFound:
+        return ["not found"]
+    if inst.definition.process_key != target.process_key:
+        return [f"runs {inst.definition.process_key}, not {target.process_key}"]
+    if inst.status not in ("running", "suspended"):
+        return [f"status {inst.status}"]
+    if inst.definition.id == target.id:
+        return ["already at this version"]
+    active, finished = unmatched_tasks(inst, target.spec_json)
+    return ([f"waiting at {name}, which the target version does not have" for name in active]
+            + [f"has passed {name}, which the target version does not have" for name in finished])
 
 
 @dataclass

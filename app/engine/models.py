@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.db_types import BigId, Json, UTCDateTime, utcnow
@@ -16,7 +16,7 @@ class ProcessDefinition(db.Model):
     __tablename__ = "process_definition"
     __table_args__ = (
         UniqueConstraint("process_key", "version"),
-        UniqueConstraint("process_key", "content_hash"),
+        Index("ix_process_definition_process_key_content_hash", "process_key", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +34,20 @@ class ProcessDefinition(db.Model):
     starter_lane: Mapped[str | None] = mapped_column(String(80))
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A draft parsed for a test run: version < 0 and listed nowhere.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class ProcessDefinitionFile(db.Model):
+    """A file deployed with a definition version besides its BPMN: the forms its user tasks name and its DMN
+    files. A running instance reads its forms from here, so it keeps the forms of the version it runs."""
+
+    __tablename__ = "process_definition_file"
+
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
 
 
 class ProcessInstance(db.Model):
@@ -56,6 +70,8 @@ class ProcessInstance(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A test run of a draft (the modeler): seen only by the one who started it, kept out of inboxes and reports.
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
 
 class OpenTask(db.Model):

@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
-from app.engine.models import Job
+from app.engine.models import Job, ProcessInstance
 from app.platform.db_types import utcnow
 from app.platform.uow import unit_of_work
 
@@ -39,14 +39,19 @@ def _wiring() -> EngineWiring:
     return wiring
 
 
+def real_job():
+    """Jobs of test runs (ProcessInstance.is_test) never reach a worker: the tester gives their results."""
+    return JOB.c.instance_id.not_in(select(ProcessInstance.id).where(ProcessInstance.is_test.is_(True)))
+
+
 def relay(job_ids: list[int]) -> None:
     """Mark pending jobs queued and hand them to the workers. A job the queue refuses (Redis down) goes back
     to pending, for the scheduler's sweep: the step that made it is committed and stays so."""
     if not job_ids:
         return
     with unit_of_work() as session:
-        session.execute(update(JOB).where(JOB.c.id.in_(job_ids), JOB.c.status == "pending")
-                        .values(status="queued", updated_at=utcnow()))
+        job_ids = session.execute(update(JOB).where(JOB.c.id.in_(job_ids), JOB.c.status == "pending", real_job())
+                                  .values(status="queued", updated_at=utcnow()).returning(JOB.c.id)).scalars().all()
         session.commit()
     enqueue = _wiring().enqueue_job
     for job_id in job_ids:
@@ -70,7 +75,7 @@ def sweep(limit: int = 500) -> int:
             select(JOB.c.id).where(or_(
                 and_(JOB.c.status.in_(("pending", "running")), JOB.c.next_attempt_at <= now),
                 and_(JOB.c.status == "queued", JOB.c.updated_at <= stuck_queued),
-            )).order_by(JOB.c.next_attempt_at).limit(limit)
+            ), real_job()).order_by(JOB.c.next_attempt_at).limit(limit)
         ).scalars().all()
         if ids:
             session.execute(update(JOB).where(JOB.c.id.in_(ids)).values(status="pending", updated_at=now))

@@ -441,10 +441,11 @@ def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | 
 def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
                    business_key: str | None = None, started_by: int | None = None,
                    college_id: int | None = None, employer_id: int | None = None,
-                   remote_addr: str | None = None, on_start: Action | None = None) -> int:
+                   remote_addr: str | None = None, on_start: Action | None = None, test: bool = False) -> int:
     """Start an instance and run it until it waits; returns its id. `college_id` / `employer_id` scope who
     else may see it. `on_start` acts on the new workflow once it waits (a message start event catches its
-    message there). A failure of the process code raises ProcessError and writes nothing."""
+    message there). `test`: a test run (ProcessInstance.is_test). A failure of the process code raises
+    ProcessError and writes nothing."""
     definition_id = definition.id  # an ORM object may reload it: before the transaction is ended
     if not in_callers_transaction():
         end_open_transaction()
@@ -466,7 +467,7 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
 
     columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
                    serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
-                   employer_id=employer_id, created_at=utcnow())
+                   employer_id=employer_id, created_at=utcnow(), is_test=test)
     step = run_step(inst, first_steps, events, new_instance=columns, before=snapshot.Snapshot())
     write_step(step)
     return inst.id

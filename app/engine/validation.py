@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -329,16 +329,60 @@ def _event_expressions(element: str, definition) -> Iterator[Expression]:
                 yield Expression(element, f"correlation {prop.name!r}", prop.retrieval_expression, "eval")
 
 
-def form_problems(spec, forms_dirs: list[Path]) -> Iterator[tuple[str, str]]:
+def form_names(spec) -> Iterator[str]:
+    """The form files the user tasks of a spec name."""
+    for task_spec in spec.task_specs.values():
+        props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        if isinstance(props, dict):
+            for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+                if props.get(key):
+                    yield props[key]
+
+
+def form_problems(spec, known: Callable[[str], bool]) -> Iterator[tuple[str, str]]:
     for task_spec in spec.task_specs.values():
         props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
         if not isinstance(props, dict):
             continue
         for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
             name = props.get(key)
-            known = name and re.fullmatch(r"[\w.-]+\.json", name) and any((d / name).is_file() for d in forms_dirs)
-            if name and not known:
+            if name and not (re.fullmatch(r"[\w.-]+\.json", name) and known(name)):
                 yield task_spec.bpmn_id, f"unknown form file {name!r} ({key})"
+
+
+def decision_expressions(spec) -> Iterator[tuple[str, Expression]]:
+    """(decision table id, expression) for every piece of Python of the decision tables a spec's business rule tasks
+    call: input expressions, input entries (as the DMN engine evaluates them) and output entries, each named by
+    its DMN element (rule or input column)."""
+    for task_spec in spec.task_specs.values():
+        table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+        if table is None:
+            continue
+        decision = table.id  # found in its DMN file by this id
+        for column in table.inputs:
+            if column.expression:
+                yield decision, Expression(column.id, "input expression", column.expression, "eval")
+        for rule in table.rules:
+            for entry in rule.inputEntries:
+                for lhs in entry.lhs:
+                    if lhs:
+                        yield decision, Expression(rule.id, f"input entry {lhs!r}",
+                                                   _dmn_match(entry.input.expression, lhs), "eval")
+            for entry in rule.outputEntries:
+                if entry.text:
+                    yield decision, Expression(rule.id, "output entry", entry.text, "eval")
+
+
+def _dmn_match(input_expression: str, lhs: str) -> str:
+    """The expression SpiffWorkflow's DMN engine evaluates for an input entry (DMNEngine.evaluate)."""
+    outside_quotes = r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)"
+    if re.search(outside_quotes, lhs):
+        return re.sub(outside_quotes, "dmninputexpr", lhs)
+    try:
+        compile(lhs, "<dmn>", "eval")
+        return f"({input_expression}) == ({lhs})"
+    except SyntaxError:
+        return f"{input_expression} {lhs}"
 
 
 def operation_problems(spec, operations: Iterable[str]) -> Iterator[tuple[str, str]]:

@@ -48,11 +48,12 @@ from app.forms.fields import ACTION_FIELD, Choice, FieldSpec, FormDefinitionErro
 from app.forms.messages import FieldError, RejectedUpload, ui_text
 from app.forms.rendering import initial_values, merge_submission, redisplay_values
 from app.forms.schema import Form, load_form
-from app.forms.task_forms import task_form
+from app.forms.task_forms import deployed_form, task_form
 from app.forms.validation import validate
 
 __all__ = [
     "ACTION_FIELD", "Choice", "FieldError", "FieldSpec", "Form", "FormDefinitionError", "RejectedUpload",
-    "RowAction", "apply_row_action", "initial_values", "load_form", "merge_submission", "parse_submission",
+    "RowAction", "apply_row_action", "deployed_form", "initial_values", "load_form", "merge_submission",
+    "parse_submission",
     "redisplay_values", "row_action", "task_form", "ui_text", "validate",
 ]

@@ -33,7 +33,7 @@ from app.forms.fields import (
 from app.forms.messages import current_locale, ui_text
 from app.forms.validation import validation_schema
 from app.platform.formats import FORMAT_CHECKER
-from app.platform.source_texts import translate_form
+from app.platform.source_texts import form_catalogue, translate_form
 
 _FORM_URI = "urn:bpm:form"
 
@@ -505,8 +505,10 @@ def load_form(forms_dir: Path | str | Sequence[Path], schema_name: str, ui_name:
         hit = _CACHE.get(key)
         if hit and hit[0] == stamps:
             return hit[1]
-    schema = translate_form(_read_json(schema_path, schema_name))
-    ui = translate_form(_read_json(ui_path, ui_name)) if ui_path and ui_name else {}
+    raw_ui = _read_json(ui_path, ui_name) if ui_path and ui_name else {}
+    own = form_catalogue(raw_ui)  # the form's own translations ("ui:locales"), then the catalogues
+    schema = translate_form(_read_json(schema_path, schema_name), own)
+    ui = translate_form(raw_ui, own)
     form = Form(schema, ui, source=schema_name)
     with _CACHE_LOCK:
         _CACHE[key] = (stamps, form)

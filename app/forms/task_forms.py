@@ -2,10 +2,14 @@
 its form file, SpiffArena's `formJsonSchemaFilename`), and the folder uploads are kept in."""
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
 
+from app.forms.fields import FormDefinitionError
+from app.forms.messages import current_locale
 from app.forms.schema import Form, load_form
 
 
@@ -16,6 +20,28 @@ def forms_dirs() -> list[Path]:
 
 def task_form(schema_name: str, ui_name: str | None = None) -> Form:
     return load_form(forms_dirs(), schema_name, ui_name)
+
+
+def deployed_form(schema: str, ui: str | None, name: str) -> Form:
+    """A form from its files' text (as deployed with a process version, or as a draft in the modeler), its texts
+    in the reader's language."""
+    return _deployed_form(schema, ui, name, current_locale())
+
+
+@lru_cache(maxsize=256)
+def _deployed_form(schema: str, ui: str | None, name: str, locale: str) -> Form:
+    """The form's own catalogue (its UI schema's "ui:locales") first, then the Babel catalogues. Deployed files
+    never change, so the parsed form is kept per content and language."""
+    from app.platform.source_texts import form_catalogue, translate_form
+
+    try:
+        raw_schema, raw_ui = json.loads(schema), json.loads(ui) if ui else {}
+    except json.JSONDecodeError as err:
+        raise FormDefinitionError(f"{name}: invalid JSON at line {err.lineno}: {err.msg}") from None
+    if not isinstance(raw_ui, dict):
+        raise FormDefinitionError(f"{name}: the UI schema must be a JSON object")
+    own = form_catalogue(raw_ui)
+    return Form(translate_form(raw_schema, own), translate_form(raw_ui, own), source=name)
 
 
 def uploads_dir() -> Path:

@@ -24,20 +24,26 @@ def _scope_clause(scope: str, principal: Principal, college_col, employer_col) -
     return false()
 
 
+def real_task() -> ColumnElement:
+    """Not a task of a test run (those are worked on the modeler's test-run page, never in an inbox)."""
+    return OpenTask.instance_id.not_in(select(ProcessInstance.id).where(ProcessInstance.is_test.is_(True)))
+
+
 def group_task_clause(principal: Principal) -> ColumnElement:
     """Tasks offered to this principal's groups: lane in a role's lanes, within scope, not addressed."""
     parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.college_id, OpenTask.employer_id))
              for lane, scope in principal.lanes_in_scope().items()]
     if not parts:
         return false()
-    return and_(or_(*parts), OpenTask.addressed.is_(False))
+    return and_(or_(*parts), OpenTask.addressed.is_(False), real_task())
 
 
 def personal_task_ids(principal: Principal):
     """Ids of the tasks assigned or addressed to this principal: a small set found through two indexes, so
     queries filter with `id IN (...)` instead of an OR that would scan the whole table."""
-    return select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.user_id == principal.id).union(
-        select(OpenTask.id).where(OpenTask.assignee_id == principal.id))
+    return select(OpenTask.id).where(OpenTask.id.in_(
+        select(OpenTaskOwner.open_task_id).where(OpenTaskOwner.user_id == principal.id).union(
+            select(OpenTask.id).where(OpenTask.assignee_id == principal.id))), real_task())
 
 
 def task_clause(principal: Principal) -> ColumnElement:
@@ -100,7 +106,13 @@ def can_reassign_task(principal: Principal, task: TaskFacts) -> bool:
 
 
 def instance_clause(principal: Principal) -> ColumnElement:
-    """Instances this principal may open: own requests, participation, or by role scope."""
+    """Instances this principal may open: own requests, participation, or by role scope; a test run only for
+    the one who started it."""
+    return and_(_instance_clause(principal),
+                or_(ProcessInstance.is_test.is_(False), ProcessInstance.started_by == principal.id))
+
+
+def _instance_clause(principal: Principal) -> ColumnElement:
     if principal.can("instance.view_all"):
         return true()
     parts = [ProcessInstance.started_by == principal.id,

@@ -94,9 +94,29 @@ def form_texts(node: Any) -> list[str]:
     return found
 
 
-def translate_form(node: Any) -> Any:
-    """A copy of a form file (schema or UI schema) with its texts in the current language."""
-    return _map_form(node, source_text)
+def translate_form(node: Any, own: dict[str, str] | None = None) -> Any:
+    """A copy of a form file (schema or UI schema) with its texts in the current language. `own` is the form's
+    own catalogue for that language (`form_catalogue`), tried before the Babel catalogues."""
+    if not own:
+        return _map_form(node, source_text)
+    return _map_form(node, lambda text: own.get(text.strip()) or source_text(text))
+
+
+def form_catalogue(ui: Any) -> dict[str, str]:
+    """The form's own translations into the current language: its UI schema's
+    `"ui:locales": {"en": {"<text as written>": "<translation>"}}` (written by the modeler's form editor)."""
+    locales = ui.get("ui:locales") if isinstance(ui, dict) else None
+    if not isinstance(locales, dict):
+        return {}
+    from flask_babel import get_locale
+
+    try:
+        language = get_locale().language
+    except Exception:  # noqa: BLE001 - outside a request: the texts as written
+        return {}
+    own = locales.get(language)
+    return {k: v for k, v in own.items() if isinstance(k, str) and isinstance(v, str) and v} if isinstance(own, dict) \
+        else {}
 
 
 def _line_of(source: str, text: str, start: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app import engine
 from app import forms as fs
-from app.engine.models import OpenTask, TaskDraft
+from app.engine.models import OpenTask, ProcessInstance, TaskDraft
 from app.forms.task_forms import uploads_dir
 from app.forms.uploads import UploadBatch, upload_path
 from app.identity.queries import find_user
@@ -50,9 +50,17 @@ class Outcome:
 
 
 def form_for(task: OpenTask) -> fs.Form:
+    """The task's form as deployed with the version its instance runs (versions deployed before forms were kept
+    with them read the forms directory)."""
     if not task.form_schema:
         return fs.Form(EMPTY_FORM, {}, source="(no form)")
-    return fs.task_form(task.form_schema, task.form_ui_schema)
+    definition_id = db.session.execute(select(ProcessInstance.definition_id)
+                                       .where(ProcessInstance.id == task.instance_id)).scalar()
+    schema = engine.definition_file(definition_id, task.form_schema)
+    if schema is None:
+        return fs.task_form(task.form_schema, task.form_ui_schema)
+    ui = engine.definition_file(definition_id, task.form_ui_schema) if task.form_ui_schema else None
+    return fs.deployed_form(schema, ui, task.form_schema)
 
 
 def _draft(task_guid: str, user_id: int) -> dict | None:

@@ -98,6 +98,9 @@ def routes(o):
         ("POST", "/admin/processes", expect(302, 403, 403, 403, 403, 302, 302)),
         ("GET", f"/admin/processes/{o['definition']}/source.bpmn", expect(302, 403, 403, 403, 403, 200, 200)),
         ("POST", f"/admin/processes/{o['definition']}/migrate", expect(302, 403, 403, 403, 403, 302, 302)),
+        # the process library and the modeler: process owners and admins; a process owner may change only the
+        # processes he owns (the shipped ones have no owners: admins only). Empty bodies are clear 4xx.
+        *_modeler_routes(o),
         # agreements: the list is scoped per role; process owners have no business with personal agreements
         ("GET", "/agreements/", expect(302, 200, 200, 200, 200, 403, 200)),
         ("GET", "/agreements/export.xlsx", expect(302, 403, 200, 200, 403, 403, 200)),
@@ -129,6 +132,45 @@ def routes(o):
         # live events: the stream wants a token (none here); tokens for a user channel go to that user only
         ("GET", "/events", {r: 401 for r in ROLES}),
         ("GET", f"/live/token?c=user:{o['student']}", expect(403, 200, 403, 403, 403, 403, 403)),
+    ]
+
+
+def _modeler_routes(o):
+    key, d = "employment_recommendation", o["definition"]
+    none = (403, 403, 403, 403)  # student, counselor, staff, employer
+
+    def model(owner, admin):
+        return expect(302, *none, owner, admin)
+
+    return [
+        ("GET", "/modeler/", model(200, 200)),
+        ("POST", "/modeler/new", model(422, 422)),
+        ("GET", f"/modeler/{key}", model(200, 200)),
+        ("GET", f"/modeler/{key}/edit", model(403, 200)),
+        ("POST", f"/modeler/{key}/draft", model(400, 400)),
+        ("POST", f"/modeler/{key}/validate", model(400, 400)),
+        ("POST", f"/modeler/{key}/deploy", model(400, 400)),
+        ("POST", f"/modeler/{key}/test-run", model(400, 400)),
+        ("POST", f"/modeler/{key}/discard", model(302, 302)),  # refused with a message
+        ("POST", "/modeler/markdown", model(200, 200)),
+        ("POST", "/modeler/forms/preview", model(422, 422)),
+        ("GET", "/modeler/forms/library", model(404, 404)),
+        ("GET", f"/modeler/versions/{d}", model(200, 200)),
+        ("GET", f"/modeler/versions/{d}/diagram.bpmn", model(200, 200)),
+        ("GET", f"/modeler/versions/{d}/files/none.json", model(404, 404)),
+        ("POST", f"/modeler/versions/{d}/open", model(403, 302)),
+        ("POST", f"/modeler/versions/{d}/rollback", model(403, 302)),  # the latest again: no new version
+        ("GET", f"/modeler/{key}/diff", model(200, 200)),
+        ("GET", f"/modeler/{key}/migrate", model(403, 200)),
+        ("POST", f"/modeler/{key}/migrate", model(403, 200)),  # nothing chosen: a message
+        ("POST", f"/modeler/{key}/migrate/start", model(403, 302)),  # nothing chosen: a message
+        ("GET", "/modeler/migrations/999999", model(404, 404)),
+        ("GET", "/modeler/migrations/999999/progress", model(404, 404)),
+        ("POST", f"/modeler/{key}/owners", expect(302, *none, 403, 302)),  # nobody chosen: a message
+        ("POST", f"/modeler/{key}/owners/999999/remove", expect(302, *none, 403, 302)),
+        ("GET", "/modeler/tests/999999", model(404, 404)),
+        ("POST", "/modeler/tests/999999/tasks/none", model(404, 404)),
+        ("POST", "/modeler/tests/999999/jobs/1", model(404, 404)),
     ]
 
 
