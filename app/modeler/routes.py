@@ -119,7 +119,7 @@ def _modeler_config(draft) -> dict:
             "libraryForm": url_for("modeler.library_form"),
         },
         "lanes": [{"key": lane, "label": label[lane]} for lane in lanes],
-        "roles": [{"key": name, "label": role.label if _zh() else role.label_en} for name, role in policy.items()],
+        "roles": [{"key": name, "label": role.label if _zh() else role.label_en} for name, role in policy.roles.items()],
         "operations": operations,
         "libraryForms": _library_forms(),
         "texts": modeler_texts(),

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import engine
-from app.engine.definitions import sources_in
+from app.engine.definitions import library_sources
 from app.engine.models import ProcessDefinition, ProcessInstance
 from app.modeler import drafts
 from app.modeler.drafts import DraftContent
@@ -117,6 +117,7 @@ def create_process(principal: Principal, process_key: str, name: str) -> Process
                              revision=1, created_by=principal.id, updated_by=principal.id)
         session.add(draft)
         session.add(ProcessOwner(process_key=process_key, user_id=principal.id, added_by=principal.id))
+        session.commit()
     return draft
 
 
@@ -169,6 +170,7 @@ def _write(principal: Principal, process_key: str, revision: int, content: Draft
                     ProcessDraft.process_key == process_key, ProcessDraft.revision == revision)
                     .values(**values)).rowcount != 1:
                 raise _Lost()
+            session.commit()
     except (_Lost, IntegrityError):
         raise _stale(process_key) from None
     return revision + 1
@@ -198,6 +200,7 @@ def discard_draft(principal: Principal, process_key: str, revision: int) -> None
                                                           ProcessDraft.revision == revision)).rowcount
         if gone != 1:
             raise _stale(process_key)
+        session.commit()
 
 
 # ---------------------------------------------------------------------------------- validate, deploy
@@ -205,9 +208,8 @@ def discard_draft(principal: Principal, process_key: str, revision: int) -> None
 def problems_of(process_key: str, content: DraftContent) -> list[tuple[str, str | None, str]]:
     """Everything that stops this draft from deploying: the modeler's checks, then the engine's."""
     own = drafts.draft_problems(process_key, content, known_lanes(), _form_problem)
-    library = sources_in(_bpmn_dir())
-    library = [s for s in library if s.name != f"{process_key}.bpmn"]
-    return own + engine.check(content.sources(process_key), library=library, files=content.file_bytes())
+    return own + engine.check(content.sources(process_key), library=_library(process_key),
+                              files=content.file_bytes())
 
 
 def validate_draft(principal: Principal, process_key: str, content: DraftContent) -> list:
@@ -215,21 +217,17 @@ def validate_draft(principal: Principal, process_key: str, content: DraftContent
     return problems_of(process_key, content)
 
 
-def _bpmn_dir():
-    from pathlib import Path
-
-    from flask import current_app
-
-    return Path(current_app.config["BPMN_DIR"])
+def _library(process_key: str) -> list:
+    """The BPMN files in git that call activities may refer to (not the process's own shipped file)."""
+    return [s for s in library_sources() if s.name != f"{process_key}.bpmn"]
 
 
 def _deploy(principal: Principal, process_key: str, content: DraftContent, test: bool) -> ProcessDefinition:
     problems = problems_of(process_key, content)
     if problems:
         raise Invalid(_l("The process has problems: nothing was deployed."), problems)
-    library = [s for s in sources_in(_bpmn_dir()) if s.name != f"{process_key}.bpmn"]
     try:
-        deployed = engine.deploy(content.sources(process_key), library=library, deployed_by=principal.id,
+        deployed = engine.deploy(content.sources(process_key), library=_library(process_key), deployed_by=principal.id,
                                  files=content.file_bytes(), test=test)
     except engine.DeployError as err:
         raise Invalid(_l("The process has problems: nothing was deployed."), err.problems) from None
@@ -252,9 +250,8 @@ def rollback(principal: Principal, definition_id: int) -> ProcessDefinition:
     _require_deploy(principal, old.process_key)
     content = DraftContent(old.bpmn_xml, engine.definition_files(old.id))
     try:
-        deployed = engine.deploy(content.sources(old.process_key), library=[
-            s for s in sources_in(_bpmn_dir()) if s.name != f"{old.process_key}.bpmn"],
-            deployed_by=principal.id, files=content.file_bytes())
+        deployed = engine.deploy(content.sources(old.process_key), library=_library(old.process_key),
+                                 deployed_by=principal.id, files=content.file_bytes())
     except engine.DeployError as err:
         raise Invalid(_l("This version cannot be deployed again."), err.problems) from None
     return next(d for d in deployed if d.process_key == old.process_key)
@@ -273,6 +270,7 @@ def add_owner(principal: Principal, process_key: str, user_id: int) -> None:
     with unit_of_work() as session:
         if session.get(ProcessOwner, (process_key, user_id)) is None:
             session.add(ProcessOwner(process_key=process_key, user_id=user_id, added_by=principal.id))
+        session.commit()
 
 
 def remove_owner(principal: Principal, process_key: str, user_id: int) -> None:
@@ -281,6 +279,7 @@ def remove_owner(principal: Principal, process_key: str, user_id: int) -> None:
     with unit_of_work() as session:
         session.execute(delete(ProcessOwner).where(ProcessOwner.process_key == process_key,
                                                    ProcessOwner.user_id == user_id))
+        session.commit()
 
 
 # ---------------------------------------------------------------------------------------- migration
@@ -329,6 +328,7 @@ def start_migration(principal: Principal, definition_id: int, instance_ids: list
         session.add(run)
         session.flush()
         run_id = run.id
+        session.commit()
     from app.platform.queue import job_queue
 
     job_queue().enqueue("tasks.modeler.run_migration", run_id, job_id=f"migration-{run_id}", job_timeout=3600,
@@ -344,6 +344,7 @@ def run_migration(run_id: int) -> None:
         return
     with unit_of_work() as session:
         session.execute(update(MigrationRun).where(MigrationRun.id == run_id).values(status="running"))
+        session.commit()
     migrated, refused = [], {}
     for done, instance_id in enumerate(run.instance_ids, start=1):
         current = db.session.execute(select(ProcessInstance.definition_id)
@@ -359,9 +360,11 @@ def run_migration(run_id: int) -> None:
         with unit_of_work() as session:
             session.execute(update(MigrationRun).where(MigrationRun.id == run_id).values(
                 done=done, migrated=list(migrated), refused=dict(refused)))
+            session.commit()
     with unit_of_work() as session:
         session.execute(update(MigrationRun).where(MigrationRun.id == run_id).values(
             status="done", finished_at=utcnow()))
+        session.commit()
 
 
 # ------------------------------------------------------------------------------------------ test runs

@@ -13,10 +13,13 @@ from app.engine.models import OpenTask, ProcessDefinition, ProcessInstance
 from app.modeler import services
 from app.modeler.drafts import DraftContent
 from app.modeler.models import MigrationRun
-from app.models import User, UserRole
+from app.identity.models import User, UserRole
 from app.platform.extensions import db
-from app.services import inbox, task_forms
-from app.services.access import Principal
+from app.forms import deployed_form
+from app.identity.guards import current_policy
+from app.identity.principal import Principal
+from app.tasklist import queries as inbox
+from app.tasklist import services as task_forms
 from tests.modeler import bpmn as m
 
 OWNER_ROLES = frozenset({"process_owner"})
@@ -38,7 +41,7 @@ def _user(username: str, role: str) -> Principal:
     db.session.flush()
     db.session.add(UserRole(user_id=user.id, role=role))
     db.session.commit()
-    return Principal(user.id, frozenset({role}))
+    return Principal(user.id, frozenset({role}), policy=current_policy())
 
 
 def _new(principal: Principal, key: str, bpmn: str, files: dict | None = None) -> int:
@@ -281,7 +284,7 @@ def test_a_test_run_is_seen_only_on_its_page(owner, unique):
     assert instance.is_test and db.session.get(ProcessDefinition, instance.definition_id).version < 0
     assert engine.latest_definition.__name__ and db.session.execute(select(ProcessDefinition).where(
         ProcessDefinition.process_key == key, ProcessDefinition.is_test.is_(False))).first() is None
-    staff = Principal(owner.id + 100000, frozenset({"staff"}))
+    staff = Principal(owner.id + 100000, frozenset({"staff"}), policy=current_policy())
     for who in (owner, staff):
         for view in ("mine", "groups", "unassigned"):
             assert instance_id not in [r.instance_id for r in inbox.list_tasks(who, inbox.InboxQuery(view=view)).rows]
@@ -350,9 +353,9 @@ def test_a_forms_own_english_is_shown_in_english(owner, unique, ctx):
                                            "请选择": "Choose one"}}})
     with ctx.test_request_context():
         with force_locale("en"):
-            form = task_forms.deployed_form(schema, ui, "f.json", "en")
+            form = deployed_form(schema, ui, "f.json")
         with force_locale("zh_CN"):
-            chinese = task_forms.deployed_form(schema, ui, "f.json", "zh_CN")
+            chinese = deployed_form(schema, ui, "f.json")
     assert form.title == "Internship"
     (kind,) = form.fields
     assert kind.label == "Kind" and kind.help == "Choose one"

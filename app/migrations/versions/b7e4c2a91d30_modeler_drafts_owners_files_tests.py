@@ -1,7 +1,7 @@
 """modeler: drafts, process owners, bulk migrations; files deployed with a version; test runs
 
 Revision ID: b7e4c2a91d30
-Revises: ae98e1752621, b5e2c8d41f07
+Revises: b5e2c8d41f07
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.platform.db_types import Json, UTCDateTime
 
 revision = 'b7e4c2a91d30'
-down_revision = ('ae98e1752621', 'b5e2c8d41f07')  # also joins the two heads main had
+down_revision = 'b5e2c8d41f07'
 branch_labels = None
 depends_on = None
 
