@@ -191,19 +191,28 @@ def validate(process_key: str):
     return jsonify(problems=_problems(problems), message=message)
 
 
-@bp.post("/<process_key>/deploy")
-@permission_required("process.deploy")
-def deploy(process_key: str):
+def _save_and(process_key: str, use_case):
+    """Run a use case that saves the draft first (deploy, test run); a refusal answers with the problems and
+    the revision the draft has now (it was saved)."""
     payload = _payload()
     content = _content(payload)
     try:
-        definition, _revision_now = services.deploy_draft(principal(), process_key, _revision(payload), content)
+        return use_case(principal(), process_key, _revision(payload), content), None
     except services.Invalid as err:
         draft = queries.draft(process_key)
-        return jsonify(message=str(err.message), problems=_problems(err.problems),
-                       revision=draft.revision if draft else None), err.status
+        return None, (jsonify(message=str(err.message), problems=_problems(err.problems),
+                              revision=draft.revision if draft else None), err.status)
     except services.ModelerError as err:
-        return _json_error(err)
+        return None, _json_error(err)
+
+
+@bp.post("/<process_key>/deploy")
+@permission_required("process.deploy")
+def deploy(process_key: str):
+    done, refused = _save_and(process_key, services.deploy_draft)
+    if refused:
+        return refused
+    definition, _revision_now = done
     flash(_("%(name)s is now at version %(version)s.", name=definition.name, version=definition.version), "success")
     return jsonify(redirect=url_for("modeler.process", process_key=process_key), version=definition.version)
 
@@ -211,16 +220,10 @@ def deploy(process_key: str):
 @bp.post("/<process_key>/test-run")
 @permission_required(MODEL)
 def test_run(process_key: str):
-    payload = _payload()
-    content = _content(payload)
-    try:
-        instance_id, _rev = services.start_test_run(principal(), process_key, _revision(payload), content)
-    except services.Invalid as err:
-        draft = queries.draft(process_key)
-        return jsonify(message=str(err.message), problems=_problems(err.problems),
-                       revision=draft.revision if draft else None), err.status
-    except services.ModelerError as err:
-        return _json_error(err)
+    done, refused = _save_and(process_key, services.start_test_run)
+    if refused:
+        return refused
+    instance_id, _revision_now = done
     return jsonify(redirect=url_for("modeler.test_page", instance_id=instance_id))
 
 

@@ -259,8 +259,9 @@ def test_owner_models_deploys_runs_changes_diffs_and_migrates(browser, live_serv
     page.wait_for_selector("#modeler[data-ready=true]")
 
     # save, then deploy: the file bpmn-js wrote is what the version keeps
-    _click_action(page, "save")
-    page.wait_for_function("() => document.getElementById('modeler').dataset.dirty === 'false'")
+    with page.expect_response(lambda r: r.url.endswith(f"/modeler/{key}/draft")) as saving:
+        _click_action(page, "save")
+    assert saving.value.status == 200
     saved = _xml(page)
     _click_action(page, "deploy")
     page.wait_for_url(f"{live_server}/modeler/{key}")

@@ -120,12 +120,16 @@ export function start() {
     return { revision: state.revision, bpmn: xml, files: state.files };
   }
 
-  async function send(url, button) {
-    button.disabled = true;
+  // one request at a time: a deploy sent while a save is on its way would carry a revision about to be stale
+  async function send(url) {
+    const buttons = [...document.querySelectorAll('[data-modeler-action]')];
+    buttons.forEach((b) => { b.disabled = true; });
+    root.dataset.busy = 'true';
     try {
       return await postJSON(url, await payload(), config.csrf);
     } finally {
-      button.disabled = false;
+      buttons.forEach((b) => { b.disabled = false; });
+      root.dataset.busy = 'false';
     }
   }
 
@@ -136,7 +140,7 @@ export function start() {
   }
 
   bind('save', async (button) => {
-    const { ok, body } = await send(config.urls.save, button);
+    const { ok, body } = await send(config.urls.save);
     if (ok) {
       state.revision = body.revision;
       state.dirty = false;
@@ -148,7 +152,7 @@ export function start() {
   });
 
   bind('validate', async (button) => {
-    const { ok, body } = await send(config.urls.validate, button);
+    const { ok, body } = await send(config.urls.validate);
     if (!ok) {
       say(body.message || t('Validation failed.'), 'error');
       return;
@@ -157,8 +161,9 @@ export function start() {
     say(body.message, body.problems.length ? 'error' : 'success');
   });
 
-  bind('deploy', async (button) => {
-    const { ok, status: code, body } = await send(config.urls.deploy, button);
+  // deploy and test run save the draft first and then go to their page; a refusal keeps the saved revision
+  async function saveAndGo(url, failed) {
+    const { ok, status: code, body } = await send(url);
     if (ok) {
       state.dirty = false;
       window.location.assign(body.redirect);
@@ -167,27 +172,14 @@ export function start() {
     if (code === 422) {
       showServerProblems(body.problems);
     }
-    if (body.revision) {
+    if (body.revision !== undefined && body.revision !== null) {
       state.revision = body.revision;
     }
-    say(body.message || t('Not deployed.'), 'error');
-  });
+    say(body.message || failed, 'error');
+  }
 
-  bind('test-run', async (button) => {
-    const { ok, status: code, body } = await send(config.urls.testRun, button);
-    if (ok) {
-      state.dirty = false;
-      window.location.assign(body.redirect);
-      return;
-    }
-    if (code === 422) {
-      showServerProblems(body.problems);
-    }
-    if (body.revision) {
-      state.revision = body.revision;
-    }
-    say(body.message || t('The test run did not start.'), 'error');
-  });
+  bind('deploy', () => saveAndGo(config.urls.deploy, t('Not deployed.')));
+  bind('test-run', () => saveAndGo(config.urls.testRun, t('The test run did not start.')));
 
   bind('download', async () => {
     const { xml } = await modeler.saveXML({ format: true });
