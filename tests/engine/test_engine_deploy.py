@@ -12,13 +12,18 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
 from app import engine
-from app.engine import Source
+from app.engine import Source, evaluator
 from app.engine.models import OpenTask, ProcessDefinition
 from app.platform.extensions import db
 from tests import bpmn_builder as b
 
 CORPUS = Path(__file__).resolve().parent / "bpmn_corpus"
 LIMIT = 0.3
+
+
+def ready(app) -> None:
+    """An evaluator that has started (after one was stopped, its successor may still be starting)."""
+    evaluator.execute("ok = 1", {}, None, None, evaluator.limits_from(app.config))
 
 # file in bpmn_corpus/refused -> (the element the refusal must name, words it must contain)
 REFUSED = {
@@ -93,6 +98,7 @@ def test_every_refusal_names_its_element(short_limit, unique, name: str) -> None
     element, words = REFUSED[name]
     content = (CORPUS / "refused" / f"{name}.bpmn").read_text()
     content = content.replace('id="p"', f'id="p_{unique}"').replace('calledElement="p"', f'calledElement="p_{unique}"')
+    ready(short_limit)  # a started evaluator: its start-up is not the deploy's time
     started = time.monotonic()
     with pytest.raises(engine.DeployError) as caught:
         engine.deploy([Source(f"{name}.bpmn", content.encode())])
@@ -108,6 +114,7 @@ def test_every_refusal_names_its_element(short_limit, unique, name: str) -> None
 def test_a_file_full_of_hostile_expressions_costs_one_time_limit(short_limit, unique) -> None:
     timers = [b.catch(f"t{i}", b.timer("timeDuration", f"{i} in iter(int, 1)")) for i in range(10)]
     xml = b.process(f"p_{unique}", b.start(), *timers, b.end(), b.chain("start", *[f"t{i}" for i in range(10)], "end"))
+    ready(short_limit)  # a started evaluator: its start-up is not the deploy's time
     started = time.monotonic()
     with pytest.raises(engine.DeployError) as caught:
         engine.deploy([Source("many.bpmn", xml.encode())])
@@ -119,6 +126,7 @@ def test_flask_deploy_stops_an_endless_timer(short_limit, tmp_path) -> None:
     """`flask deploy` hung for ever on this timer before the evaluator processes."""
     path = tmp_path / "timer.bpmn"
     path.write_bytes((CORPUS / "refused" / "timer_endless.bpmn").read_bytes())
+    ready(short_limit)  # a started evaluator: its start-up is not the deploy's time
     started = time.monotonic()
     result = short_limit.test_cli_runner().invoke(args=["deploy", str(path)])
     assert time.monotonic() - started < LIMIT + 2

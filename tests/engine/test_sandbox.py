@@ -30,6 +30,11 @@ from tests import bpmn_builder as b
 DATA = {"amount": 150, "name": "  Ada ", "items": [3, 1, 2], "student": {"id": 7, "email": None}}
 
 
+def ready() -> None:
+    """An evaluator that has started (after one was stopped, its successor may still be starting)."""
+    SandboxEnvironment().execute("ok = 1", {})
+
+
 @pytest.fixture
 def env() -> SandboxEnvironment:
     return SandboxEnvironment(time_limit=0.5)
@@ -168,6 +173,7 @@ LOOPS = [
 def test_runaway_scripts_time_out(script: str) -> None:
     env = SandboxEnvironment(time_limit=0.2)
     context = copy.deepcopy(DATA)
+    ready()  # a started evaluator: its start-up is not the script's time
     started = time.monotonic()
     with pytest.raises(ScriptTimeout):
         env.execute(script, context)
@@ -177,6 +183,7 @@ def test_runaway_scripts_time_out(script: str) -> None:
 
 def test_runaway_expression_times_out() -> None:
     env = SandboxEnvironment(time_limit=0.2)
+    ready()  # a started evaluator: its start-up is not the script's time
     started = time.monotonic()
     with pytest.raises(ScriptTimeout):
         env.evaluate("[1 for i in iter(int, 1)]", {})
@@ -188,6 +195,7 @@ def test_time_limit_works_in_a_non_main_thread() -> None:
     outcome: dict = {}
 
     def worker() -> None:
+        ready()  # a started evaluator: its start-up is not the script's time
         started = time.monotonic()
         try:
             env.execute("while True: pass", {})
@@ -444,6 +452,7 @@ C_LEVEL_SCRIPTS = [
 def test_c_level_work_is_stopped_by_the_hard_limits(what: str, script: str, stopped_by) -> None:
     env = SandboxEnvironment(time_limit=LIMIT)
     context = copy.deepcopy(DATA)
+    ready()  # a started evaluator: its start-up is not the script's time
     started = time.monotonic()
     with pytest.raises(stopped_by) as caught:
         env.execute(script, context)
@@ -457,6 +466,7 @@ def test_c_level_work_is_stopped_by_the_hard_limits(what: str, script: str, stop
                                         "'x'.ljust(3 * 10 ** 9)", "sum(iter(int, 1))", "max(iter(int, 1))"])
 def test_c_level_expressions_are_stopped_by_the_hard_limits(expression: str) -> None:
     env = SandboxEnvironment(time_limit=LIMIT)
+    ready()  # a started evaluator: its start-up is not the script's time
     started = time.monotonic()
     with pytest.raises(STOPPED):
         env.evaluate(expression, copy.deepcopy(DATA))
@@ -476,6 +486,7 @@ def test_memory_bombs_do_not_grow_this_process() -> None:
 
 def test_a_hostile_condition_is_stopped_and_named() -> None:
     workflow = _gateway_workflow("1 in iter(int, one)", {"one": 1})
+    ready()  # a started evaluator: its start-up is not the script's time
     started = time.monotonic()
     with pytest.raises(WorkflowTaskException) as caught:
         workflow.do_engine_steps()
