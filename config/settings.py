@@ -49,7 +49,7 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "bpm")
     # Business areas: one line each (docs/areas.md). Their BPMN and form folders, service operations,
     # pages, permissions, menu entries, demo data and jobs come with them.
-    AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area")
+    AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area")
     VAR_DIR = VAR_DIR
     # Engine
     # Process code (scripts, conditions, expressions) runs in evaluator processes with hard limits: wall-clock

@@ -36,6 +36,8 @@ class Agreement(db.Model):
     in_force_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # Where the offer was made when another area made it (an interview's outcome): {"kind", "path", "instance_id"}
+    origin: Mapped[dict | None] = mapped_column(Json)
 
 
 class AgreementDocument(db.Model):

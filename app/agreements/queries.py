@@ -221,6 +221,16 @@ def detail(principal: Principal, agreement_id: int) -> AgreementDetail | None:
         can_revoke=can_revoke(principal, facts))
 
 
+def agreement_links(agreement_ids) -> dict[int, tuple[str, int | None]]:
+    """Status and process instance of these agreements (for areas that started them: their funnels, links)."""
+    ids = sorted({int(i) for i in agreement_ids if i is not None})
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Agreement.id, Agreement.status, Agreement.instance_id)
+                              .where(Agreement.id.in_(ids))).all()
+    return {row.id: (row.status, row.instance_id) for row in rows}
+
+
 def employer_of(principal: Principal) -> Employer | None:
     return db.session.get(Employer, principal.employer_id) if principal.employer_id else None
 

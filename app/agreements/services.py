@@ -89,8 +89,13 @@ def _sha(value) -> str:
 
 # -- use cases (web) ------------------------------------------------------------------------------------
 
-def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr: str | None = None) -> int:
+def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr: str | None = None,
+                origin: dict | None = None) -> int:
     """The employer invites a student to sign; returns the agreement id (process started, evidence recorded).
+
+    `origin`: where the offer was made, when another area made it ({"kind", "path", "instance_id"}: e.g. the
+    interview invitation whose outcome it is): kept on the agreement and in its process data, and linked from
+    the agreement's page.
 
     `terms`: the fields of forms/agreement_offer.json (TERM_KEYS; a `student_no` key is ignored). Two
     process options may ride along: `response_window` (ISO duration, default AGREEMENT_RESPONSE_WINDOW) and
@@ -135,7 +140,8 @@ def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr
         now = utcnow()
         deadline = now + window_delta
         agreement = Agreement(student_id=student.user_id, employer_id=employer.id, status=OFFERED, terms=terms,
-                              created_by=user.id, offered_at=now, response_deadline=deadline)
+                              created_by=user.id, offered_at=now, response_deadline=deadline,
+                              origin=_origin(origin))
         session.add(agreement)
         try:
             session.flush()
@@ -156,6 +162,8 @@ def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr
             "degree": student.degree, "employer_name": employer.name, "employer_credit_code": employer.credit_code,
             **terms,
         }
+        if agreement.origin:
+            data["origin"] = agreement.origin
         if student_user.phone:
             data["student_phone"] = student_user.phone
         if student_user.email:
@@ -165,6 +173,18 @@ def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr
             employer_id=employer.id)
         session.commit()
         return agreement.id
+
+
+def _origin(origin: dict | None) -> dict | None:
+    """Only a site path and ids: the agreement page links to it."""
+    if not origin:
+        return None
+    path = str(origin.get("path") or "")
+    instance_id = origin.get("instance_id")
+    if not path.startswith("/") or path.startswith("//") or len(path) > 200:
+        raise AgreementError("来源链接不正确")
+    return {"kind": str(origin.get("kind") or "")[:30], "path": path,
+            "instance_id": int(instance_id) if instance_id is not None else None}
 
 
 def record_act(agreement_id: int, act: str, actor_id: int | None, remote_addr: str | None = None,

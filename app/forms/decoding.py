@@ -176,7 +176,7 @@ def _scalar(spec: FieldSpec, raw: str) -> Any:
         return _to_number(raw, spec.type == "integer")
     if spec.widget == "date" or spec.format == "date":
         return _to_date(raw)
-    if spec.widget == "datetime" or spec.format == "date-time":
+    if spec.widget == "datetime" or spec.format in ("date-time", "future-date-time"):
         return _to_datetime(raw)
     if spec.is_phone:
         return normalise_phone(raw)

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[Any, str]] = {
                      "请输入有效的电子邮箱地址，例如 name@example.com。"),
     "format:date": (_l("Enter a valid date (YYYY-MM-DD)."), "请输入有效的日期（年-月-日）。"),
     "format:date-time": (_l("Enter a valid date and time."), "请输入有效的日期和时间。"),
+    "format:future-date-time": (_l("Choose a date and time in the future."), "请选择将来的日期和时间。"),
     "format:phone": (_l("Enter a valid mobile number (11 digits) or landline, like 010-12345678."),
                      "请输入有效的手机号码（11 位）或固定电话，例如 010-12345678。"),
     "format:uri": (_l("Enter a valid web address, like https://example.com."),

@@ -169,7 +169,7 @@ class _Builder:
             widget = widget_hint if widget_hint in ("range", "hidden") else "number"
         else:
             by_format = {"email": "email", "phone": "tel", "date": "date", "date-time": "datetime",
-                         "uri": "url"}.get(fmt, "text")
+                         "future-date-time": "datetime", "uri": "url"}.get(fmt, "text")
             widget = widget_hint or by_format
             if widget in ("checkbox", "checkboxes", "number", "range", "select", "radio", "object", "array",
                           "file"):

@@ -103,6 +103,17 @@ def is_date(value: object) -> bool:
     return True
 
 
+@FORMAT_CHECKER.checks("future-date-time")
+def is_future_datetime(value: object) -> bool:
+    """A date-time (as "date-time") that has not passed yet: an appointment being made."""
+    if not isinstance(value, str):
+        return True
+    if not is_datetime(value):
+        return False
+    moment = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+    return moment.tzinfo is None or moment > datetime.now(moment.tzinfo)
+
+
 @FORMAT_CHECKER.checks("date-time")
 def is_datetime(value: object) -> bool:
     """RFC 3339 date-time with an offset (the built-in check needs the rfc3339-validator package)."""

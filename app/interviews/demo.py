@@ -1,0 +1,6 @@
+"""Demo data of recruiting (filled in below)."""
+ACCOUNTS: list = []
+
+
+def load() -> None:
+    return None
