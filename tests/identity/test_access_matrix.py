@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.engine.models import Incident, OpenTask, ProcessDefinition
 from app.identity.models import User
+from tests.interviews import matrix as interview_matrix
 from tests.web import ROLE_USERS
 
 ROLES = ["anonymous", *ROLE_USERS]
@@ -35,7 +36,8 @@ def objects(web):
     student_id = web.scalar(select(User.id).where(User.username == ROLE_USERS["student"]))
     return {"task": task_guid, "instance": instance_id, "definition": definition_id, "incident": incident_id,
             "agreement": _matrix_agreement(web), "student": student_id,
-            "notification": _student_notification(web, student_id, task_guid)}
+            "notification": _student_notification(web, student_id, task_guid),
+            "interviews": interview_matrix.objects(web, ROLE_USERS["student"], ROLE_USERS["employer"])}
 
 
 def _student_notification(web, student_id: int, task_guid: str) -> int:
@@ -132,6 +134,7 @@ def routes(o):
         # live events: the stream wants a token (none here); tokens for a user channel go to that user only
         ("GET", "/events", {r: 401 for r in ROLES}),
         ("GET", f"/live/token?c=user:{o['student']}", expect(403, 200, 403, 403, 403, 403, 403)),
+        *interview_matrix.routes(o["interviews"], expect),
     ]
 
 
