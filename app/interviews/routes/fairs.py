@@ -159,7 +159,8 @@ def my_queue(fair_id: int):
     fair = _fair_or_404(fair_id)
     mine = queue_queries.my_queues(fair, principal().id)
     subscribe_page(*(queue_services.board_channel(fair.id, hall_id) for hall_id in mine.hall_ids[:12]))
-    return render_template("interviews/fairs/me.html", fair=fair, mine=mine)
+    return render_template("interviews/fairs/me.html", fair=fair, mine=mine,
+                           status_labels={k: str(v) for k, v in labels.TICKET_STATUS.items()})
 
 
 @bp.get("/<int:fair_id>/me.json")

@@ -10,6 +10,8 @@
   var enable = root.querySelector("[data-enable-alerts]");
   var enabledNote = root.querySelector("[data-alerts-on]");
   var refreshTimer = null;
+  var labels = {};
+  try { labels = JSON.parse(root.dataset.labels || "{}"); } catch (err) { labels = {}; }
 
   function text(name, values) {
     var s = root.dataset[name] || "";
@@ -71,12 +73,20 @@
         state.tickets.forEach(function (t) {
           var card = root.querySelector('[data-ticket="' + t.id + '"]');
           if (!card) { return; }
-          if (card.dataset.status && card.dataset.status !== t.status) { window.location.reload(); return; }
-          card.dataset.status = t.status;
+          if (card.dataset.status !== t.status) {
+            card.dataset.status = t.status;
+            card.classList.toggle("called", t.status === "called");
+            var badge = card.querySelector("[data-badge] .status");
+            if (badge) { badge.className = "status status-" + t.status; badge.textContent = labels[t.status] || t.status; }
+          }
+          var standing = card.querySelector("[data-standing]");
+          if (standing) { standing.hidden = !(t.status === "waiting" && t.position); }
           var pos = card.querySelector("[data-position]");
           if (pos && t.position) { pos.textContent = text("textPosition", { N: t.position }); }
           var wait = card.querySelector("[data-wait]");
           if (wait && t.wait_s !== null) { wait.textContent = text("textWait", { M: Math.round(t.wait_s / 60) }); }
+          var held = card.querySelector("[data-held]");
+          if (held) { held.hidden = !t.held_elsewhere; }
         });
       })
       .catch(function () { /* the next event tries again */ });
@@ -87,10 +97,6 @@
     refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, 500 + Math.random() * 1500);
   }
 
-  Array.prototype.forEach.call(root.querySelectorAll("[data-ticket]"), function (el) {
-    var badge = el.querySelector(".status");
-    el.dataset.status = badge ? badge.className.replace(/.*status-/, "") : "";
-  });
   if (enable) { enable.addEventListener("click", unlock); }
   document.addEventListener("click", function () { if (audio && audio.state === "suspended") { audio.resume(); } });
   BPM.live.on("queue.called", showCalled);
