@@ -2,19 +2,13 @@
 job fairs with booths and their live queues, interview invitations."""
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from app.identity.demo import demo_accounts
-from app.interviews import demo, live_channels, models  # noqa: F401 - the area's tables
-from app.interviews import task_notices  # noqa: F401 - registers what the area's tasks tell people
+from app.interviews import demo, live_channels, models, notices, task_notices  # noqa: F401 - models: the tables
 from app.interviews.cli import queue_rebuild
 from app.interviews.routes import BLUEPRINTS
 from app.platform.areas import Area, DemoData, NavEntry, PeriodicJob, ReportDefinition
-
-
-def _setup(app: Flask) -> None:
-    live_channels.register()
 
 
 AREA = Area(
@@ -44,5 +38,7 @@ AREA = Area(
     cli=(queue_rebuild,),
     periodic_jobs=(PeriodicJob("interviews.expire_calls", "tasks.interviews.expire_calls", every_s=30),),
     scope_keys=("college", "employer"),
-    setup=_setup,
+    notification_kinds=notices.KINDS,
+    task_notices=task_notices.TASK_NOTICES,
+    live_channels=live_channels.CHANNELS,
 )

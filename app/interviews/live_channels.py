@@ -1,6 +1,6 @@
 """Who may listen to the area's live channels (docs/live.md): a hall's board (`board:<fair>-<hall>`) is public
 once its fair is no draft, a booth's console (`booth:<booth>`) is for those who may run that booth. Students
-hear of their own calls on their user channel (built in)."""
+hear of their own calls on their user channel (built in). Listed in the area's registration (area.py)."""
 from __future__ import annotations
 
 import re
@@ -22,9 +22,4 @@ def _booth(principal, key: str) -> bool:
     return queue_queries.console_booth(principal, int(key)) is not None
 
 
-def register() -> None:
-    live.register_channel("board", _board)
-    live.register_channel("booth", _booth)
-
-
-
+CHANNELS = (live.LiveChannel("board", _board), live.LiveChannel("booth", _booth))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from app.interviews import domain, notices
 from app.interviews.models import Invitation
 from app.interviews.queries import party_names, place_text
-from app.notifications import moment
+from app.notifications import Notice, TaskNotice, moment
 from app.notifications.links import path_for
-from app.notifications.task_events import Notice, register_task_notice
 from app.platform.extensions import db
 
 
@@ -46,6 +45,8 @@ def _accepted(task) -> Notice | None:
                   path_for("invitations.show", invitation_id=invitation.id))
 
 
-register_task_notice(domain.INVITATION_KEY, "student_answer", _answer)
-register_task_notice(domain.INVITATION_KEY, "employer_consider", _proposal)
-register_task_notice(domain.INVITATION_KEY, "record_outcome", _accepted)
+TASK_NOTICES = (
+    TaskNotice(domain.INVITATION_KEY, "student_answer", _answer),
+    TaskNotice(domain.INVITATION_KEY, "employer_consider", _proposal),
+    TaskNotice(domain.INVITATION_KEY, "record_outcome", _accepted),
+)
