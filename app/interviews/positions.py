@@ -86,9 +86,7 @@ def save_position(user_id: int, data: domain.PositionInput, position_id: int | N
             uow.add(position)
             uow.flush()
         else:
-            position = _locked(position_id)
-            if position.employer_id != user.employer_id:
-                raise PositionError(_l("There is no such position."))
+            _user, position = _own_locked(user_id, position_id)
             if position.status not in domain.EDITABLE_POSITION:
                 raise PositionError(_l("Only a draft or a returned position can be edited."))
         _apply(position, data)
@@ -114,14 +112,20 @@ def _locked(position_id: int) -> Position:
     return position
 
 
+def _own_locked(user_id: int, position_id: int) -> tuple[User, Position]:
+    """The employer user and his organisation's position, locked for the change."""
+    user = _employer_user(user_id)
+    position = _locked(position_id)
+    if position.employer_id != user.employer_id:
+        raise PositionError(_l("There is no such position."))
+    return user, position
+
+
 def submit_position(user_id: int, position_id: int, now: datetime | None = None) -> int:
     """Send a draft or returned position to the career office's review; returns the review's instance."""
     now = now or utcnow()
     with unit_of_work() as uow:
-        user = _employer_user(user_id)
-        position = _locked(position_id)
-        if position.employer_id != user.employer_id:
-            raise PositionError(_l("There is no such position."))
+        user, position = _own_locked(user_id, position_id)
         if not domain.can_move_position(position.status, domain.IN_REVIEW):
             raise PositionError(_l("This position is not waiting to be submitted."))
         try:
@@ -179,10 +183,7 @@ def record_review(position_id: int, decision: str, comment: str | None, actor_id
 
 def close_position(user_id: int, position_id: int) -> None:
     with unit_of_work() as uow:
-        user = _employer_user(user_id)
-        position = _locked(position_id)
-        if position.employer_id != user.employer_id:
-            raise PositionError(_l("There is no such position."))
+        _user, position = _own_locked(user_id, position_id)
         if not domain.can_move_position(position.status, domain.CLOSED):
             raise PositionError(_l("This position cannot be closed now."))
         position.status = domain.CLOSED
