@@ -1,7 +1,7 @@
 """recruiting: positions, fairs, booths, invitations, queue tickets; agreement origin
 
 Revision ID: 592e5c39d79b
-Revises: b5e2c8d41f07
+Revises: b7e4c2a91d30
 Create Date: 2026-11-30 09:42:52.015301
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '592e5c39d79b'
-down_revision = 'b5e2c8d41f07'
+down_revision = 'b7e4c2a91d30'
 branch_labels = None
 depends_on = None
 
