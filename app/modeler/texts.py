@@ -29,6 +29,7 @@ _MODELER = [
     _l("Not deployed."), _l("Not valid JSON"), _l("Open code editor"), _l("Operation"), _l("Options"),
     _l("Preview"), _l("Preview instructions"), _l("Python expression over task data"), _l("Remove"),
     _l("Repeatedly (cycle)"), _l("Reportable fields"), _l("Required"), _l("Required only when"),
+    _l("Only a time in the future"),
     _l("Result variable"), _l("Role"), _l("Script"), _l("Script (Python)"), _l("Service operation"),
     _l("Shown only when"), _l("Starting the process"), _l("Stored value"), _l("Task"),
     _l("Task data key the operation's result is stored under."),

@@ -354,6 +354,8 @@ class FormEditor {
       el('label', {}, t('Type'), typeSelect),
       el('label', { class: 'checkbox' }, el('input', { type: 'checkbox', name: 'field_required', checked: f.required,
         onChange: (e) => { f.required = e.target.checked; this.changed(); this.renderSettings(); } }), t('Required')),
+      f.type === 'datetime' ? el('label', { class: 'checkbox' }, el('input', { type: 'checkbox', name: 'field_future_only', checked: f.futureOnly,
+        onChange: (e) => { f.futureOnly = e.target.checked; this.changed(); } }), t('Only a time in the future')) : null,
       options,
       text('Help', 'field_help', f.help, (v) => { f.help = v; }),
       text('Help (English)', 'field_help_en', f.helpEn, (v) => { f.helpEn = v; }),

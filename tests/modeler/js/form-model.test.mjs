@@ -124,3 +124,14 @@ test('shapes the visual editor does not handle are refused (edited as JSON)', ()
   assert.throws(() => parseForm({ type: 'object', properties: { a: { type: 'string' } },
     if: { properties: { a: { minLength: 3 } } }, then: { required: ['a'] } }), Unsupported);
 });
+
+test('a date-time field may ask for a future time; a format the editor does not set stays', () => {
+  const when = newField('datetime', 'slot', '面试时间');
+  assert.equal(buildForm({ title: 'T', fields: [when] }).schema.properties.slot.format, 'date-time');
+  when.futureOnly = true;
+  assert.equal(buildForm({ title: 'T', fields: [when] }).schema.properties.slot.format, 'future-date-time');
+  const parsed = parseForm({ type: 'object', properties: { link: { type: 'string', format: 'uri', title: '链接' } } }, {});
+  assert.equal(buildForm(parsed).schema.properties.link.format, 'uri');
+  parsed.fields[0].type = 'email';
+  assert.equal(buildForm(parsed).schema.properties.link.format, 'email');
+});

@@ -50,7 +50,7 @@ function typeOf(schema, ui) {
     if (schema.format === 'date' || widget === 'date') {
       return 'date';
     }
-    if (schema.format === 'date-time' || widget === 'datetime' || widget === 'datetime-local') {
+    if (schema.format === 'date-time' || schema.format === 'future-date-time' || widget === 'datetime' || widget === 'datetime-local') {
       return 'datetime';
     }
     if (schema.format === 'email' || widget === 'email') {
@@ -93,6 +93,7 @@ function field(key, schema, ui, required, locales, condition) {
     : [];
   return {
     key, type, required,
+    futureOnly: schema.format === 'future-date-time',
     label: schema.title || '', labelEn: en(schema.title),
     help: ui['ui:help'] || '', helpEn: en(ui['ui:help']),
     options,
@@ -173,10 +174,16 @@ function rank(order, key) {
   return star >= 0 ? star : order.length;
 }
 
+const EDITOR_FORMATS = ['date', 'date-time', 'future-date-time', 'email', 'phone', 'data-url'];
+
 function fieldSchema(f) {
   const schema = { ...f.schema };
   const ui = { ...f.ui };
-  ['type', 'format', 'enum', 'enumNames', 'items', 'uniqueItems', 'title', 'x-file'].forEach((k) => delete schema[k]);
+  ['type', 'enum', 'enumNames', 'items', 'uniqueItems', 'title', 'x-file'].forEach((k) => delete schema[k]);
+  // a format the editor does not set (uri, ...) stays while the field keeps its type
+  if (f.type !== f.parsedType || EDITOR_FORMATS.includes(schema.format)) {
+    delete schema.format;
+  }
   // a widget the editor does not set (updown, hidden, ...) stays while the field keeps its type
   ['ui:help', 'ui:enumNames', ...(f.type === f.parsedType ? [] : ['ui:widget'])].forEach((k) => delete ui[k]);
   if (f.label) {
@@ -190,7 +197,7 @@ function fieldSchema(f) {
     case 'number': schema.type = 'number'; break;
     case 'integer': schema.type = 'integer'; break;
     case 'date': schema.type = 'string'; schema.format = 'date'; break;
-    case 'datetime': schema.type = 'string'; schema.format = 'date-time'; break;
+    case 'datetime': schema.type = 'string'; schema.format = f.futureOnly ? 'future-date-time' : 'date-time'; break;
     case 'email': schema.type = 'string'; schema.format = 'email'; break;
     case 'phone':
       schema.type = 'string';
@@ -319,7 +326,7 @@ export function buildForm(model) {
 
 export function newField(type, key, label = '') {
   return {
-    key, type, required: false, label, labelEn: '', help: '', helpEn: '', condition: null, requiredWhen: null,
+    key, type, required: false, futureOnly: false, label, labelEn: '', help: '', helpEn: '', condition: null, requiredWhen: null,
     options: CHOICE_TYPES.includes(type) ? [{ value: 'option_1', label: '', labelEn: '' }, { value: 'option_2', label: '', labelEn: '' }] : [],
     schema: {}, ui: {}
   };
