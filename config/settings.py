@@ -51,6 +51,9 @@ class Config:
     # pages, permissions, menu entries, demo data and jobs come with them.
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area")
     VAR_DIR = VAR_DIR
+    # Uploaded files no row references are removed by an hourly sweep once older than this (a request may
+    # still be committing the row that names a younger one).
+    UPLOAD_ORPHAN_GRACE_S = float(os.environ.get("UPLOAD_ORPHAN_GRACE_S", str(6 * 3600)))
     # Engine
     # Process code (scripts, conditions, expressions) runs in evaluator processes with hard limits: wall-clock
     # seconds per evaluation, address space of an evaluator, evaluators per web/worker/scheduler process.
