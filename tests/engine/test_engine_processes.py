@@ -130,10 +130,10 @@ def test_job_of_a_killed_worker_runs_again_within_seconds(ctx, unique):
 
 def test_job_slower_than_its_lease_runs_once_on_a_live_worker(ctx, unique):
     """A job taking 3x its lease: the worker renews the lease while it runs, so the sweep (run all along,
-    as the scheduler does) never hands it to anyone else."""
+    as the scheduler does) never hands it to anyone else. The lease leaves room for a loaded machine's stalls."""
     prefix = f"slow:{unique}"
-    definition = deploy_one(_side_effect_process(f"p_{unique}", prefix, 6))
-    overrides = {"JOB_LEASE_S": 2.0}
+    definition = deploy_one(_side_effect_process(f"p_{unique}", prefix, 12))
+    overrides = {"JOB_LEASE_S": 4.0}
     ctx.config.update(RQ_ASYNC=True, **overrides)
     try:
         instance_id = engine.start_instance(definition)

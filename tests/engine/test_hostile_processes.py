@@ -110,7 +110,7 @@ def test_hostile_process_code_is_stopped_and_becomes_an_incident(limited, unique
 def test_other_instances_keep_running_while_process_code_is_stopped(app, limited, unique) -> None:
     """While one step spends its whole time limit in an evaluator, other instances start and complete: no
     database write lock is held while process code runs, and the evaluator pool has room for them."""
-    spin = 2.0
+    spin = 8.0  # long enough that a loaded machine still finishes the others inside it
     limited.config["SCRIPT_TIME_LIMIT_S"] = spin
     limited.config["ENGINE_INSTANCE_CACHE"] = 0  # the hostile step reads its instance from the database first
     (hostile,) = engine.deploy([Source("hostile.bpmn", hostile_process(
@@ -132,7 +132,6 @@ def test_other_instances_keep_running_while_process_code_is_stopped(app, limited
 
     thread = threading.Thread(target=run_hostile)
     ready(limited)  # a started evaluator: its start-up is not the script's time
-    started = time.monotonic()
     thread.start()
     time.sleep(0.3)  # the hostile step is in its evaluator by now, and stays there until started + spin
     finished = []
@@ -141,9 +140,9 @@ def test_other_instances_keep_running_while_process_code_is_stopped(app, limited
             other = engine.start_instance(simple, {"amount": 1})
             (task,) = open_guids(other)
             engine.complete_task(task, {"approved": True}, None)
-            finished.append(time.monotonic() - started)
+            finished.append(thread.is_alive())  # the hostile step still held its evaluator
     finally:
         thread.join(timeout=30)
         limited.config["ENGINE_INSTANCE_CACHE"] = 64
     assert len(errors) == 1 and "time limit" in str(errors[0])
-    assert len([t for t in finished if t < spin - 0.2]) >= 3, finished
+    assert finished.count(True) >= 3, finished

@@ -27,7 +27,7 @@ def _scheduler(ctx, key: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait_for_task(instance_id: int, spec_id: str, timeout: float = 20) -> bool:
+def _wait_for_task(instance_id: int, spec_id: str, timeout: float = 90) -> bool:  # a loaded machine starts slowly
     deadline = time.time() + timeout
     while time.time() < deadline:
         found = [t.spec_id for t in open_tasks(instance_id)]
