@@ -91,7 +91,7 @@ def process_data(invitation: Invitation) -> dict:
         "expires_at": invitation.expires_at.isoformat(),
         "expires_text": _local(invitation.expires_at),
         "remind_at": domain.reminder_at(invitation.slot_start, utcnow()).isoformat(),
-        "round": invitation.round, "invitation_message": invitation.message or "",
+        "interview_round": invitation.round, "invitation_message": invitation.message or "",
     }
 
 
