@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -17,16 +16,15 @@ from app.agreements import chain, evidence, pdf
 from app.agreements.domain import STATUS_LABELS
 from app.agreements.models import Agreement
 from app.identity.models import Employer, User
+from app.platform.clock import LOCAL_TZ, local_text
 from app.platform.extensions import db
 from app.platform.uow import read_only
 
-CHINA = ZoneInfo("Asia/Shanghai")
 KIND_LABELS = {"unsigned": "待签署原件", "signed_student": "毕业生已签", "signed_employer": "用人单位已签",
                "signed_university": "学校已签（已锁定）"}
 
 
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+SECONDS = "%Y-%m-%d %H:%M:%S"
 
 
 def path_for(agreement_id: int) -> Path:
@@ -82,13 +80,13 @@ def build(agreement_id: int, verify_url: str) -> Path:
             university=settings.university_name, office=settings.university_office,
             agreement_number=agreement.number or "", agreement_id=agreement.id,
             status=STATUS_LABELS.get(agreement.status, agreement.status), chain_intact=not problems,
-            problems=problems, issued_at=_local(datetime.now(CHINA)), verify_url=verify_url,
+            problems=problems, issued_at=local_text(datetime.now(LOCAL_TZ), SECONDS), verify_url=verify_url,
             parties=[("毕业生（甲方）", student.display_name if student else ""),
                      ("用人单位（乙方）", employer.name if employer else ""),
                      ("学校（丙方）", f"{settings.university_name} {settings.university_office}")],
-            documents=[(str(d.version), KIND_LABELS.get(d.kind, d.kind), _local(d.created_at), d.sha256)
+            documents=[(str(d.version), KIND_LABELS.get(d.kind, d.kind), local_text(d.created_at, SECONDS), d.sha256)
                        for d in pdf.versions(agreement_id)],
-            evidence=[(str(e.seq), _local(e.at), e.actor_name or "系统", _act(e), e.remote_addr or "—",
+            evidence=[(str(e.seq), local_text(e.at, SECONDS), e.actor_name or "系统", _act(e), e.remote_addr or "—",
                        e.document_sha256 or "", e.entry_hash) for e in entries],
         )
         credential = pdf.credential_for(pdf.Party.UNIVERSITY, agreement_id)

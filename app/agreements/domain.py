@@ -10,9 +10,7 @@ No Flask, no database: the services (services.py) load the facts and apply these
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from app.identity.principal import Principal
 
@@ -86,29 +84,6 @@ def number_sequence(year: int, school_code: str, degree: str) -> str:
 def format_number(year: int, school_code: str, degree: str, seq: int) -> str:
     """Graduation year + school code + degree level + sequence, e.g. 2026-10001-B-000042."""
     return f"{year}-{school_code}-{degree_code(degree)}-{seq:06d}"
-
-
-# -- the offer's windows (ISO 8601) ----------------------------------------------------------------------------
-
-_DURATION = re.compile(r"P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?")
-
-
-def parse_duration(text: str) -> timedelta:
-    """ISO 8601 durations in weeks, days, hours, minutes, seconds ("P7D", "PT1S")."""
-    match = _DURATION.fullmatch(text or "")
-    if not match:
-        raise ValueError(f"not an ISO 8601 duration (like P7D): {text!r}")
-    weeks, days, hours, minutes, seconds = match.groups()
-    return timedelta(weeks=int(weeks or 0), days=int(days or 0), hours=int(hours or 0), minutes=int(minutes or 0),
-                     seconds=float(seconds or 0))
-
-
-def parse_cycle(text: str) -> tuple[int | None, timedelta]:
-    """ISO 8601 repeating interval "R<n>/<duration>" (n omitted = unbounded)."""
-    match = re.fullmatch(r"R(\d*)/(P.+)", text or "")
-    if not match:
-        raise ValueError(f"not an ISO 8601 repeating interval (like R3/P2D): {text!r}")
-    return (int(match.group(1)) if match.group(1) else None), parse_duration(match.group(2))
 
 
 # -- who may see and act ---------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 
 from app.agreements import queries
 from app.identity.principal import Principal
+from app.platform.clock import LOCAL_TZ
 from documents.context import mask_id_number, mask_phone
 
-CHINA = timezone(timedelta(hours=8))
 
 #: column key -> width; the order of the sheet. Labels come from the caller (translated).
 AGREEMENT_COLUMNS: tuple[tuple[str, int], ...] = (
@@ -30,7 +30,7 @@ def _local(value: datetime | None) -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def agreement_values(row, *, reveal: bool, status_labels: Mapping[str, str], yes_no: tuple[str, str]) -> dict:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -45,19 +43,17 @@ from app.agreements.domain import (
     TERM_KEYS,
     AgreementFacts,
     agreement_key,
-    parse_cycle,
-    parse_duration,
 )
 from app.agreements.models import Agreement
 from app.employers import queries as employers
 from app.engine.models import OpenTask, ProcessInstance
 from app.identity.models import College, Major, Student, User
+from app.platform.clock import local_text, parse_cycle, parse_duration
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.sequences import next_value
 from app.platform.uow import read_only, unit_of_work
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class AgreementError(Exception):
@@ -69,10 +65,6 @@ def terms_problems(terms: dict) -> list[str]:
     form = forms.task_form("agreement_offer.json", "agreement_offer.ui.json")
     errors = forms.validate(form, terms)
     return [f"{form.label_for(path)}：{err.message('zh_CN')}" for path, errs in errors.items() for err in errs]
-
-
-def local_text(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def _lock(agreement_id: int) -> Agreement:

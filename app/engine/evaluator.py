@@ -43,15 +43,16 @@ from uuid import UUID, SafeUUID
 from zoneinfo import ZoneInfo
 
 from app.engine import sandbox
+from app.platform.clock import TIMEZONE_NAME
 
 MAX_REPLY_BYTES = 32 << 20  # task data is kilobytes; a reply this large is a script filling memory on purpose
 STARTUP_TIMEOUT_S = 30.0  # a fresh interpreter on a busy machine; never counted against a script's limit
 _HEADER = struct.Struct("<I")
 _ROOT = Path(__file__).resolve().parent.parent.parent
-# The child imports app.engine.evaluator and app.engine.sandbox without running the packages' __init__ modules
+# The child imports app.engine.evaluator, app.engine.sandbox and app.platform.clock without running the packages' __init__ modules
 # (which load Flask, SQLAlchemy and SpiffWorkflow): empty package objects that only know their directories.
 _BOOT = """import sys, types
-for name in ("app", "app.engine"):
+for name in ("app", "app.engine", "app.platform"):
     package = types.ModuleType(name)
     package.__path__ = [sys.argv[1] + "/" + name.replace(".", "/")]
     sys.modules[name] = package
@@ -203,7 +204,7 @@ class _Child:
     """One evaluator process and its two pipes; used by one thread at a time."""
 
     def __init__(self, memory_mb: int):
-        env = {"LC_ALL": "C.UTF-8", "PROCESS_TIMEZONE": os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai")}
+        env = {"LC_ALL": "C.UTF-8", "PROCESS_TIMEZONE": TIMEZONE_NAME}
         if "TZ" in os.environ:
             env["TZ"] = os.environ["TZ"]
         self.proc = subprocess.Popen(
@@ -520,7 +521,7 @@ def _preload() -> None:
         __import__(name)
     for encoding in ("ascii", "latin-1", "utf-16", "utf-32", "gbk", "gb18030", "gb2312", "big5", "idna"):
         codecs.lookup(encoding)
-    for key in {"UTC", os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai")}:
+    for key in {"UTC", TIMEZONE_NAME}:
         try:
             ZoneInfo(key)
         except Exception:  # noqa: BLE001 - a missing zone fails later, where it is used

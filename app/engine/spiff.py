@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -37,10 +35,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from app.engine import evaluator
 from app.engine.sandbox import LimitExceeded
+from app.platform.clock import LOCAL_TZ
 
 # Naive dates in BPMN (timeDate timers, due dates) mean the university's local time, not the server's.
-PROCESS_TIMEZONE = ZoneInfo(os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai"))
-_spiff_timer.LOCALTZ = PROCESS_TIMEZONE
+_spiff_timer.LOCALTZ = LOCAL_TZ
 # SpiffWorkflow logs every task state change at INFO; our history table is the record of that.
 logging.getLogger("spiff").setLevel(logging.WARNING)
 

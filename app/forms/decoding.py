@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.forms import uploads as _uploads
-from app.forms.fields import ABSENT, ACTION_FIELD, CHINA_TZ, CLEAR_SUFFIX, FieldSpec, get_path, set_path
+from app.forms.fields import ABSENT, ACTION_FIELD, CLEAR_SUFFIX, FieldSpec, get_path, set_path
 from app.forms.messages import RejectedUpload
 from app.forms.rendering import new_row
+from app.platform.clock import LOCAL_TZ
 from app.platform.formats import normalise_phone
 
 if TYPE_CHECKING:
@@ -58,13 +59,13 @@ def _to_datetime(raw: str) -> str:
             parsed = datetime.fromisoformat(f"{m[1]}T{m[2]}{m[3] or ':00'}")
         except ValueError:
             return text
-        return parsed.replace(tzinfo=CHINA_TZ).isoformat()
+        return parsed.replace(tzinfo=LOCAL_TZ).isoformat()
     try:
         parsed = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         return text
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=CHINA_TZ)
+        parsed = parsed.replace(tzinfo=LOCAL_TZ)
     return parsed.isoformat()
 
 

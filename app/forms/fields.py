@@ -6,17 +6,17 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from app.forms import uploads as _uploads
 from app.forms.messages import RejectedUpload, current_locale, is_zh, ui_text
+from app.platform.clock import LOCAL_TZ
 
 ACTION_FIELD = "__action__"
 ROW_MARKER = "__row__"
 CLEAR_SUFFIX = "__clear__"
 INDEX_TOKEN = "__INDEX__"
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 DEFAULT_LOCALE = "zh_CN"
 
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "<absent>", "__bool__": lambda self: False})()
@@ -319,7 +319,7 @@ def _datetime_local(value: str) -> str:
     except ValueError:
         return value
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(CHINA_TZ)
+        parsed = parsed.astimezone(LOCAL_TZ)
     text = parsed.strftime("%Y-%m-%dT%H:%M:%S")
     return text[:-3] if text.endswith(":00") else text
 

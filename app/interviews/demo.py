@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,10 +25,10 @@ from app.identity.demo import DEMO_PASSWORD, add_accounts
 from app.identity.models import Employer, Major, User
 from app.interviews import domain, fairs, invitations, positions, queue_services
 from app.interviews.models import Booth, JobFair
+from app.platform.clock import LOCAL_TZ
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 FAIR_TITLE = "2026届毕业生春季校园双选会"
 
 # name, credit code, kind, industry, address, user name, contact
@@ -80,7 +79,7 @@ RESUME = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/
 
 def load(password: str = DEMO_PASSWORD) -> None:
     now = datetime.now(timezone.utc)
-    today = now.astimezone(LOCAL).date()
+    today = now.astimezone(LOCAL_TZ).date()
     with _jobs_at_once():
         staff = _user_id("staff1")
         employers = _employers(staff, password)
@@ -178,9 +177,9 @@ def _fair_of(today: date) -> int | None:
 
 
 def _fair(staff: int, now: datetime, today: date) -> int:
-    opens = datetime.combine(today, time(9, 0), LOCAL)
-    closes = datetime.combine(today, time(17, 0), LOCAL)
-    day_end = datetime.combine(today, time(23, 59), LOCAL)
+    opens = datetime.combine(today, time(9, 0), LOCAL_TZ)
+    closes = datetime.combine(today, time(17, 0), LOCAL_TZ)
+    day_end = datetime.combine(today, time(23, 59), LOCAL_TZ)
     starts = min(opens, now - timedelta(hours=2))
     ends = min(max(closes, now + timedelta(hours=6)), day_end)
     fair_id = fairs.create_fair(staff, domain.FairInput(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -28,11 +27,11 @@ from app.interviews.queries import party_names, place_text
 from app.interviews.models import Application, Booth, Invitation, JobFair, Position
 from app.notifications import moment, notify
 from app.notifications.links import path_for
+from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 OUTCOME_TASK = "record_outcome"
 
 

@@ -10,11 +10,11 @@ from app.engine.models import HistoryEvent, Incident, Job, OpenTask, ProcessDefi
 from app.modeler.drafts import process_name
 from app.modeler.models import MigrationRun, ProcessDraft, ProcessOwner
 from app.identity.models import User
+from app.platform.clock import LOCAL_TZ
 from app.platform.extensions import db
 from app.identity.principal import Principal
 
 ACTIVE = ("running", "suspended")
-LOCAL_TZ = "Asia/Shanghai"
 
 
 @dataclass
@@ -120,9 +120,6 @@ class InstanceFilter:
 
 def instances(process_key: str, f: InstanceFilter, limit: int = 500) -> list:
     """Running or suspended instances of a process (not test runs), for the migration page."""
-    from zoneinfo import ZoneInfo
-
-    tz = ZoneInfo(LOCAL_TZ)
     where = [ProcessInstance.process_key == process_key, ProcessInstance.is_test.is_(False),
              ProcessInstance.status.in_((f.status,) if f.status in ACTIVE else ACTIVE)]
     if f.definition_id:
@@ -130,9 +127,9 @@ def instances(process_key: str, f: InstanceFilter, limit: int = 500) -> list:
     if f.business_key:
         where.append(ProcessInstance.business_key.like(f.business_key.replace("%", r"\%") + "%", escape="\\"))
     if f.started_from:
-        where.append(ProcessInstance.created_at >= datetime.combine(f.started_from, time.min, tz))
+        where.append(ProcessInstance.created_at >= datetime.combine(f.started_from, time.min, LOCAL_TZ))
     if f.started_to:
-        where.append(ProcessInstance.created_at < datetime.combine(f.started_to + timedelta(days=1), time.min, tz))
+        where.append(ProcessInstance.created_at < datetime.combine(f.started_to + timedelta(days=1), time.min, LOCAL_TZ))
     return db.session.execute(
         select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.status, ProcessInstance.created_at,
                ProcessDefinition.version, User.display_name.label("starter"))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
@@ -19,6 +18,7 @@ from app.engine.models import ProcessDefinition, ProcessInstance
 from app.modeler import drafts
 from app.modeler.drafts import DraftContent
 from app.modeler.models import MigrationRun, ProcessDraft, ProcessOwner
+from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
@@ -29,7 +29,6 @@ from app.identity.principal import Principal
 MANAGE_ALL = "process.manage_all"
 MODEL = "process.model"
 MAX_MIGRATION = 5000
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class ModelerError(Exception):

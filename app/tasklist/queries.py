@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
 
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 from app.identity.models import User
+from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 VIEWS = ("mine", "groups", "unassigned", "overdue", "today", "completed")
 SORTS = {
     "created": OpenTask.created_at.desc(),
@@ -56,7 +55,7 @@ def view_clause(principal: Principal, view: str, now: datetime | None = None):
     if view == "overdue":
         return and_(task_clause(principal), OpenTask.due_at < now)
     if view == "today":
-        start = datetime.combine(now.astimezone(LOCAL).date(), time.min, LOCAL)
+        start = datetime.combine(now.astimezone(LOCAL_TZ).date(), time.min, LOCAL_TZ)
         return and_(task_clause(principal), OpenTask.due_at >= start, OpenTask.due_at < start + timedelta(days=1))
     raise ValueError(view)
 
@@ -68,9 +67,9 @@ def _filters(q: InboxQuery) -> list:
     if q.business_key:
         filters.append(OpenTask.business_key.like(q.business_key.replace("%", r"\%") + "%", escape="\\"))
     if q.due_before:
-        filters.append(OpenTask.due_at < datetime.combine(q.due_before + timedelta(days=1), time.min, LOCAL))
+        filters.append(OpenTask.due_at < datetime.combine(q.due_before + timedelta(days=1), time.min, LOCAL_TZ))
     if q.due_after:
-        filters.append(OpenTask.due_at >= datetime.combine(q.due_after, time.min, LOCAL))
+        filters.append(OpenTask.due_at >= datetime.combine(q.due_after, time.min, LOCAL_TZ))
     return filters
 
 

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from app.platform.clock import LOCAL_TZ
+
 MAX_ID = 2**31 - 1
 
 
