@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true
 from app.agreements import evidence, pdf
 from app.agreements.domain import (
     BUSY_STATUSES,
+    IN_FORCE,
     STATUSES,
     AgreementFacts,
     can_download,
@@ -287,3 +288,14 @@ def offer_announced(agreement_id: int) -> bool:
     """Whether the student was told about the offer (the notification was recorded)."""
     student_id = db.session.execute(select(Agreement.student_id).where(Agreement.id == agreement_id)).scalar()
     return student_id is not None and was_notified(student_id, offer_key(agreement_id))
+
+
+def in_force_of(student_user_id: int) -> list[tuple[int, str | None, int, str]]:
+    """The student's agreements in force: (id, number, employer id, employer name), newest first (evidence
+    of a destination in the archives area)."""
+    rows = db.session.execute(
+        select(Agreement.id, Agreement.number, Agreement.employer_id, Employer.name)
+        .join(Employer, Employer.id == Agreement.employer_id)
+        .where(Agreement.student_id == student_user_id, Agreement.status == IN_FORCE)
+        .order_by(Agreement.id.desc()))
+    return [tuple(r) for r in rows]

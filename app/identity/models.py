@@ -104,6 +104,20 @@ class CounselorScope(db.Model):
     college_id: Mapped[int] = mapped_column(ForeignKey("college.id"))
 
 
+class StudentClass(db.Model):
+    """A class (班级) of one major and intake, and the counselor (辅导员) who looks after it."""
+
+    __tablename__ = "student_class"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    college_id: Mapped[int] = mapped_column(ForeignKey("college.id"), index=True)
+    major_id: Mapped[int] = mapped_column(ForeignKey("major.id"))
+    enrolment_year: Mapped[int] = mapped_column(Integer)
+    counselor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+
 class Student(db.Model):
     __tablename__ = "student"
 
@@ -117,3 +131,6 @@ class Student(db.Model):
     degree: Mapped[str] = mapped_column(String(20), default="本科")
     graduation_year: Mapped[int] = mapped_column(Integer)
     expected_graduation: Mapped[date | None] = mapped_column(Date)
+    enrolment_year: Mapped[int | None] = mapped_column(Integer)
+    source_region: Mapped[str | None] = mapped_column(String(40))  # 生源地 (province)
+    class_id: Mapped[int | None] = mapped_column(ForeignKey("student_class.id"), index=True)

@@ -1,0 +1,25 @@
+"""The student archives' registration with the platform (docs/areas.md): basic data and its Excel import,
+the archive process of every student, destination registration, the archive page and its timeline."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.archives import models, notices  # noqa: F401 - models: the area's tables (Alembic sees them)
+from app.platform.areas import Area, ReportDefinition
+
+AREA = Area(
+    name="archives",
+    label=_l("Student archives"),
+    package="app.archives",
+    operations=("tasks.archives",),
+    reports=(
+        ReportDefinition("archives.destination_rate", _l("Graduate destination rate (毕业去向落实率)"),
+                         "destination.report", process_keys=("student_archive",),
+                         fields=("category", "verify_decision", "confirm_decision"),
+                         group_by=("college", "major", "degree", "gender"),
+                         description=_l("Graduates with a confirmed destination other than 待就业 or 不就业 over all "
+                                        "graduates, at a chosen date (app.archives.queries.destination_counts).")),
+    ),
+    scope_keys=("college",),
+    notification_kinds=notices.KINDS,
+)
