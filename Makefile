@@ -6,6 +6,7 @@ FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 ASSET  := app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js
 MODELER := app/static/vendor/modeler/modeler.js
+ECHARTS := app/static/vendor/echarts/echarts.min.js
 MO     := app/translations/zh/LC_MESSAGES/messages.mo app/translations/en/LC_MESSAGES/zh_source.mo
 SYSPKG := var/.system-packages
 
@@ -31,6 +32,11 @@ $(ASSET): package.json package-lock.json
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js app/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/. app/static/vendor/bpmn-js/assets/
 
+# Charts of the dashboards and reports (app/reporting).
+$(ECHARTS): $(ASSET)
+	mkdir -p app/static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js app/static/vendor/echarts/
+
 # The modeler's pages (bpmn-js, dmn-js, properties panel, bpmnlint, CodeMirror) bundled by esbuild.
 $(MODELER): $(ASSET) $(shell find app/modeler/assets -type f)
 	node app/modeler/assets/build.mjs
@@ -38,7 +44,7 @@ $(MODELER): $(ASSET) $(shell find app/modeler/assets -type f)
 $(MO) &: app/translations/zh/LC_MESSAGES/messages.po app/translations/en/LC_MESSAGES/zh_source.po $(STAMP)
 	$(VENV)/bin/pybabel compile -d app/translations -D "messages zh_source"
 
-install: $(STAMP) $(SYSPKG) $(ASSET) $(MODELER) $(MO)
+install: $(STAMP) $(SYSPKG) $(ASSET) $(ECHARTS) $(MODELER) $(MO)
 
 migrate: install
 	$(FLASK) db upgrade

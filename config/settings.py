@@ -50,7 +50,7 @@ class Config:
     # Business areas: one line each (docs/areas.md). Their BPMN and form folders, service operations,
     # pages, permissions, menu entries, demo data and jobs come with them.
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area",
-             "app.archives.area")
+             "app.archives.area", "app.reporting.area")
     VAR_DIR = VAR_DIR
     # Uploaded files no row references are removed by an hourly sweep once older than this (a request may
     # still be committing the row that names a younger one).

@@ -12,7 +12,7 @@ from app.engine.errors import (
     Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, ProcessError,
 )
 from app.engine.history import add_history_listener
-from app.engine.jobs import complete_test_job, retry_incident
+from app.engine.jobs import complete_test_job, resolve_incident, retry_incident
 from app.engine.lifecycle import resume, suspend, terminate
 from app.engine.messages import deliver_message
 from app.engine.migration import migrate_all, migrate_instance, migration_problems
@@ -26,6 +26,6 @@ __all__ = [
     "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
     "deploy_directory", "deploy_upload", "get_state", "latest_definition", "latest_definitions", "library_form",
     "migrate_all", "migrate_instance", "migration_problems",
-    "operation", "reassign_task", "resume", "retry_incident", "start_instance", "suspend", "task_data",
-    "terminate", "unclaim_task",
+    "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "start_instance", "suspend",
+    "task_data", "terminate", "unclaim_task",
 ]

@@ -87,7 +87,7 @@ def execute(job_id: int) -> str:
             .values(status="running", attempts=JOB.c.attempts + 1, next_attempt_at=now + timedelta(seconds=lease_s),
                     updated_at=now)
             .returning(JOB.c.attempts, JOB.c.operation, JOB.c.params, JOB.c.instance_id, JOB.c.task_guid,
-                       JOB.c.idempotency_key, JOB.c.max_attempts)
+                       JOB.c.spec_id, JOB.c.idempotency_key, JOB.c.max_attempts)
         ).one_or_none()
         if row is None:
             return "skipped"
@@ -208,31 +208,46 @@ def _failed(job_id: int, row, err: Exception) -> str:
         session.commit()
     if outcome == "incident":
         failure = ProcessError(message, details=summary)
-        open_incident(row.instance_id, "job_failed", failure, task_guid=row.task_guid, job_id=job_id,
-                      attempts=row.attempts)
+        open_incident(row.instance_id, "job_failed", failure, task_guid=row.task_guid, spec_id=row.spec_id,
+                      job_id=job_id, attempts=row.attempts)
     return outcome
+
+
+def _close_incident(session, incident_id: int, actor_id: int | None, data: dict):
+    """Mark an open incident resolved, with its history event; returns its row."""
+    inc = session.execute(select(INC).where(INC.c.id == incident_id)).one_or_none()
+    if inc is None:
+        raise NotFound(f"incident {incident_id} not found")
+    if inc.resolved_at is not None:
+        raise InvalidState("this incident is already resolved")
+    now = utcnow()
+    session.execute(update(INC).where(INC.c.id == incident_id).values(resolved_at=now, resolved_by=actor_id))
+    instance = session.execute(select(ProcessInstance.process_key, ProcessInstance.business_key)
+                               .where(ProcessInstance.id == inc.instance_id)).one()
+    session.execute(HistoryEvent.__table__.insert().values(
+        instance_id=inc.instance_id, process_key=instance.process_key, business_key=instance.business_key,
+        event_type="incident_resolved", at=now, actor_id=actor_id, task_guid=inc.task_guid,
+        task_spec_id=inc.spec_id, data={"incident_id": incident_id, **data}))
+    return inc
 
 
 def retry_incident(incident_id: int, actor_id: int | None) -> None:
     """Once the cause is fixed: resolve the incident and run its job (or the failed step) again."""
     with unit_of_work() as session:
-        inc = session.execute(select(INC).where(INC.c.id == incident_id)).one_or_none()
-        if inc is None:
-            raise NotFound(f"incident {incident_id} not found")
-        if inc.resolved_at is not None:
-            raise InvalidState("this incident is already resolved")
-        now = utcnow()
-        session.execute(update(INC).where(INC.c.id == incident_id).values(resolved_at=now, resolved_by=actor_id))
-        instance = session.execute(select(ProcessInstance.process_key, ProcessInstance.business_key)
-                                   .where(ProcessInstance.id == inc.instance_id)).one()
-        session.execute(HistoryEvent.__table__.insert().values(
-            instance_id=inc.instance_id, process_key=instance.process_key, business_key=instance.business_key,
-            event_type="incident_resolved", at=now, actor_id=actor_id, task_guid=inc.task_guid,
-            task_spec_id=inc.spec_id, data={"incident_id": incident_id}))
+        inc = _close_incident(session, incident_id, actor_id, {})
         if inc.job_id is not None:
+            now = utcnow()
             session.execute(update(JOB).where(JOB.c.id == inc.job_id)
                             .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now))
             after_commit(lambda: outbox.relay([inc.job_id]))
         session.commit()
     if inc.job_id is None:
         advance(inc.instance_id, lambda inst, events: None, actor_id)
+
+
+def resolve_incident(incident_id: int, actor_id: int | None, note: str | None = None) -> None:
+    """Mark an incident handled without running anything again (fixed by hand outside the process, or the
+    instance is being terminated); its job stays failed."""
+    with unit_of_work() as session:
+        _close_incident(session, incident_id, actor_id, {"retried": False, **({"note": note[:500]} if note else {})})
+        session.commit()

@@ -41,6 +41,14 @@ class _NewInstance:
 NEW_INSTANCE: Any = _NewInstance()
 
 
+def _end_events(workflow) -> list[str]:
+    """The end events of the top-level process the instance went through (the latest last)."""
+    found = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)
+             if type(t.task_spec).__name__ == "EndEvent" and t.workflow is workflow]
+    found.sort(key=lambda t: t.last_state_change, reverse=True)
+    return [t.task_spec.bpmn_id for t in found]
+
+
 def plan_step(inst, before: Snapshot, after: Snapshot, events: HistoryBuffer, *, new_instance: dict | None,
               max_attempts: int) -> tuple[StepWrites, Operation | None]:
     """The step's writes, and the operation inserting its new jobs (None if there are none)."""
@@ -50,7 +58,11 @@ def plan_step(inst, before: Snapshot, after: Snapshot, events: HistoryBuffer, *,
     status = inst.new_status or inst.status
     if after.completed and status == "running":
         status = "completed"
-        events.add("instance_completed", data=events.reportable_data(workflow.data))
+        data = events.reportable_data(workflow.data) or {}
+        ends = _end_events(workflow)
+        if ends:
+            data["end_event"] = ends[0]  # where it ended: reports count instances per end event
+        events.add("instance_completed", data=data or None)
     values = dict(state=dump_state(workflow), version=inst.version + (0 if new_instance is not None else 1),
                   status=status, step_count=inst.step_count + inst.steps, updated_at=now)
     if status in ("completed", "terminated"):
