@@ -299,3 +299,13 @@ def in_force_of(student_user_id: int) -> list[tuple[int, str | None, int, str]]:
         .where(Agreement.student_id == student_user_id, Agreement.status == IN_FORCE)
         .order_by(Agreement.id.desc()))
     return [tuple(r) for r in rows]
+
+
+def student_history(student_user_id: int) -> list[tuple]:
+    """A student's agreements for the archive's timeline: (moment offered, number, employer name, status,
+    moment in force), oldest first."""
+    rows = db.session.execute(
+        select(Agreement.offered_at, Agreement.number, Employer.name, Agreement.status, Agreement.in_force_at)
+        .join(Employer, Employer.id == Agreement.employer_id)
+        .where(Agreement.student_id == student_user_id).order_by(Agreement.offered_at))
+    return [tuple(r) for r in rows]

@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.archives import models, notices  # noqa: F401 - models: the area's tables (Alembic sees them)
-from app.platform.areas import Area, ReportDefinition
+from app.archives.routes import bp
+from app.platform.areas import Area, NavEntry, ReportDefinition
 
 AREA = Area(
     name="archives",
     label=_l("Student archives"),
     package="app.archives",
+    blueprints=(bp,),
+    nav=(NavEntry(_l("Archives"), "archives.index", permission="archive.view", order=45),),
     operations=("tasks.archives",),
     reports=(
         ReportDefinition("archives.destination_rate", _l("Graduate destination rate (毕业去向落实率)"),

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from app.platform.clock import LOCAL_TZ
 
 # -- archive statuses ----------------------------------------------------------------------------------------
 STUDYING = "studying"        # enrolled, yearly profile updates

@@ -4,21 +4,25 @@ all or nothing, with progress; new students get their archive process. Re-import
 nothing; an update file changes only what differs."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
 from sqlalchemy import insert, select, update
 
 from app.archives import domain, services
 from app.archives.models import ImportRun
+from app.archives.queries import archive_clause
 from app.identity.models import College, CounselorScope, Major, Student, StudentClass, User, UserRole
+from app.identity.principal import Principal
 from app.platform import progress
 from app.platform import xlsx_import as xl
 from app.platform.db_types import utcnow
 from app.platform.formats import is_email, is_phone, normalise_phone
 from app.platform.queue import job_queue
-from app.platform.uow import after_commit, unit_of_work
+from app.platform.uow import after_commit, read_only, unit_of_work
 
 DEGREES = ("专科", "本科", "硕士", "博士")
 PROVINCES = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽", "福建",
@@ -338,3 +342,74 @@ def _update(uow, v: dict, diff: dict) -> None:
         uow.execute(update(User).where(User.id == user_id).values(**user_values))
     if student_values:
         uow.execute(update(Student).where(Student.user_id == user_id).values(**student_values))
+
+
+def save_student(texts: dict[str, str], actor_id: int, student_no: str | None = None) -> tuple[int | None, dict]:
+    """Manual create (student_no None) or edit of one student, by the import's rules; returns (student id,
+    {} ) or (None, {column key: problem}). A new student gets the archive like an imported one."""
+    columns = sheet()
+    if student_no is not None:
+        texts = {**texts, "student_no": student_no}
+    row, problems = xl.parse_values(columns, texts)
+    if row is not None:
+        found: list[xl.Problem] = []
+        with unit_of_work() as uow:
+            rows = _resolve([row], _directory(uow), found, columns)
+            existing = _existing(uow, [row.values["student_no"]])
+            if student_no is None and row.values["student_no"] in existing:
+                found.append(xl.Problem(0, "学号", _("A student with this number exists.")))
+            elif student_no is None and _username_taken(uow, [row.values["student_no"]], existing):
+                found.append(xl.Problem(0, "学号", _("This number is another account's name.")))
+        by_header = {c.header: c.key for c in columns.columns}
+        problems = [xl.Problem(0, by_header.get(p.column, p.column), p.message) for p in found]
+        if not problems:
+            apply(Check(rows, [], xl.changes(existing, rows, "student_no", COMPARED)), actor_id)
+            with unit_of_work() as uow:
+                student_id = uow.execute(select(Student.user_id).where(
+                    Student.student_no == row.values["student_no"])).scalar_one()
+                uow.commit()
+            return student_id, {}
+    return None, {p.column: p.message for p in problems}
+
+
+def student_texts(student_id: int) -> dict[str, str]:
+    """A student as the edit form shows it (the import's columns as text)."""
+    with unit_of_work() as uow:
+        s, user, college, major = uow.execute(
+            select(Student, User, College.name, Major.name).join(User, User.id == Student.user_id)
+            .join(College, College.id == Student.college_id).join(Major, Major.id == Student.major_id)
+            .where(Student.user_id == student_id)).one()
+        klass = uow.get(StudentClass, s.class_id) if s.class_id else None
+        counselor = uow.get(User, klass.counselor_id).username if klass and klass.counselor_id else ""
+        uow.commit()
+    values = {"student_no": s.student_no, "name": user.display_name, "gender": s.gender, "id_number": s.id_number,
+              "college": college, "major": major, "degree": s.degree, "class_name": s.class_name,
+              "enrolment_year": s.enrolment_year, "graduation_year": s.graduation_year, "phone": user.phone,
+              "email": user.email, "source_region": s.source_region, "counselor": counselor}
+    return {k: "" if v is None else str(v) for k, v in values.items()}
+
+
+def export_workbook(principal: Principal) -> bytes:
+    """The students the principal may see, in the import's columns (so an edited export imports back); ID
+    numbers and phones masked unless the principal may see them."""
+    columns = sheet()
+    unmasked = principal.can("archive.personal_data")
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(columns.title)
+    ws.append([c.header for c in columns.columns])
+    query = (select(Student, User, College.name, Major.name, StudentClass.counselor_id)
+             .join(User, User.id == Student.user_id).join(College, College.id == Student.college_id)
+             .join(Major, Major.id == Student.major_id).outerjoin(StudentClass, StudentClass.id == Student.class_id)
+             .where(archive_clause(principal)).order_by(Student.student_no))
+    with read_only() as session:
+        counselors = dict(session.execute(select(User.id, User.username).join(
+            UserRole, UserRole.user_id == User.id).where(UserRole.role == "counselor")).all())
+        for s, user, college, major, counselor_id in session.execute(query).yield_per(2000):
+            ws.append([s.student_no, user.display_name, s.gender,
+                       s.id_number if unmasked else domain.mask_id_number(s.id_number), college, major, s.degree,
+                       s.class_name, s.enrolment_year, s.graduation_year,
+                       user.phone if unmasked else domain.mask_phone(user.phone), user.email, s.source_region,
+                       counselors.get(counselor_id, "")])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, true
 
-from app.archives import domain
+from app.agreements import queries as agreement_queries
+from app.archives import access, domain
 from app.archives.models import Archive, ArchiveRecord, Destination, ImportRun
 from app.identity.models import College, Major, Student, StudentClass, User
+from app.identity.principal import Principal
+from app.interviews import queries as interview_queries
 from app.platform.extensions import db
 
 D = Destination.__table__
@@ -155,3 +158,131 @@ def import_run(run_id: int) -> ImportRun | None:
 
 def class_of(class_id: int | None) -> StudentClass | None:
     return db.session.get(StudentClass, class_id) if class_id else None
+
+
+# -- pages ----------------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StudentPage:
+    rows: list
+    total: int
+    page: int
+    pages: int
+
+
+def archive_clause(principal: Principal):
+    """The students whose archives the principal may see (access.can_see_archive as SQL)."""
+    if access.sees_all(principal):
+        return true()
+    parts = [Student.user_id == principal.id]
+    if "counselor" in principal.roles and principal.can("archive.view"):
+        parts.append(StudentClass.counselor_id == principal.id)
+        if principal.college_ids:
+            parts.append(Student.college_id.in_(principal.college_ids))
+    return or_(*parts)
+
+
+def list_students(principal: Principal, q: str = "", graduation_year: int | None = None, page: int = 1
+                  ) -> StudentPage:
+    query = (select(Student.user_id, Student.student_no, User.display_name, College.name.label("college"),
+                    Major.name.label("major"), Student.class_name, Student.degree, Student.graduation_year,
+                    Archive.sealed_at, Archive.id.label("archive_id"))
+             .join(User, User.id == Student.user_id).join(College, College.id == Student.college_id)
+             .join(Major, Major.id == Student.major_id).outerjoin(StudentClass, StudentClass.id == Student.class_id)
+             .outerjoin(Archive, Archive.student_id == Student.user_id).where(archive_clause(principal)))
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Student.student_no.like(like), User.display_name.like(like),
+                                Student.class_name.like(like)))
+    if graduation_year:
+        query = query.where(Student.graduation_year == graduation_year)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
+    rows = db.session.execute(query.order_by(Student.student_no).limit(PAGE_SIZE)
+                              .offset((page - 1) * PAGE_SIZE)).all()
+    return StudentPage(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def student_facts(student_id: int) -> access.StudentFacts | None:
+    row = db.session.execute(select(Student.user_id, Student.college_id, StudentClass.counselor_id)
+                             .outerjoin(StudentClass, StudentClass.id == Student.class_id)
+                             .where(Student.user_id == student_id)).one_or_none()
+    return access.StudentFacts(*row) if row else None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    moment: datetime
+    kind: str          # enrolment | profile | assessment | note | survey | followup | followup_missed | update
+                       # | application | interview | agreement | destination
+    title: str
+    detail: dict
+
+
+@dataclass(frozen=True)
+class ArchiveView:
+    student: Student
+    name: str
+    college: str
+    major: str
+    klass: StudentClass | None
+    counselor: str | None
+    phone: str
+    email: str | None
+    id_number: str
+    masked: bool
+    archive: Archive | None
+    status: str
+    destination: Destination | None
+    timeline: list[TimelineEntry]
+    may_note: bool
+    may_request_update: bool
+
+
+def archive_view(principal: Principal, student_id: int, today: date) -> ArchiveView | None:
+    """The archive page of one student, or None when the principal may not see it (a 404 to him)."""
+    facts = student_facts(student_id)
+    if facts is None or not access.can_see_archive(principal, facts):
+        return None
+    student, user, college, major = db.session.execute(
+        select(Student, User, College.name, Major.name).join(User, User.id == Student.user_id)
+        .join(College, College.id == Student.college_id).join(Major, Major.id == Student.major_id)
+        .where(Student.user_id == student_id)).one()
+    klass = class_of(student.class_id)
+    counselor = db.session.get(User, klass.counselor_id).display_name if klass and klass.counselor_id else None
+    archive = archive_of(student_id)
+    unmasked = access.shows_personal_data(principal, facts)
+    timeline = _timeline(student, archive)
+    sealed = archive is not None and archive.sealed_at is not None
+    return ArchiveView(
+        student, user.display_name, college, major, klass, counselor,
+        user.phone if unmasked else domain.mask_phone(user.phone), user.email,
+        student.id_number if unmasked else domain.mask_id_number(student.id_number), not unmasked, archive,
+        domain.archive_status_at(student.enrolment_year or student.graduation_year - 4, student.graduation_year,
+                                 today, sealed),
+        destination_of(student_id), timeline, access.can_write_note(principal, facts) and not sealed,
+        sealed and principal.id == student_id)
+
+
+def _timeline(student: Student, archive: Archive | None) -> list[TimelineEntry]:
+    entries = []
+    if archive is not None:
+        entries.append(TimelineEntry(archive.created_at, "enrolment", "", {"year": student.enrolment_year}))
+        names = dict(db.session.execute(select(User.id, User.display_name).join(
+            ArchiveRecord, ArchiveRecord.author_id == User.id).where(ArchiveRecord.archive_id == archive.id)).all())
+        for r in records_of(archive.id):
+            entries.append(TimelineEntry(r.created_at, r.kind, names.get(r.author_id, ""), r.data))
+    for kind, moment, title, employer, status in interview_queries.student_history(student.user_id):
+        entries.append(TimelineEntry(moment, kind, title, {"employer": employer, "status": status}))
+    for offered, number, employer, status, in_force in agreement_queries.student_history(student.user_id):
+        entries.append(TimelineEntry(offered, "agreement", number or "", {"employer": employer, "status": status,
+                                                                          "in_force_at": in_force}))
+    for d in db.session.execute(select(Destination).where(Destination.student_id == student.user_id)
+                                .order_by(Destination.id)).scalars():
+        entries.append(TimelineEntry(d.effective_at or d.registered_at, "destination",
+                                     domain.category(d.category).label,
+                                     {"status": d.status, "employer": d.employer_name or d.school,
+                                      "region": d.region_province, "superseded_at": d.superseded_at}))
+    return sorted(entries, key=lambda e: e.moment)

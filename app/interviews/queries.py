@@ -420,3 +420,18 @@ def open_invitation_exists(student_id: int, position_id: int) -> bool:
     return db.session.execute(select(Invitation.id).where(and_(
         Invitation.student_id == student_id, Invitation.position_id == position_id,
         Invitation.status.in_(domain.OPEN_INVITATION)))).first() is not None
+
+
+def student_history(student_id: int) -> list[tuple]:
+    """A student's applications and interview invitations for the archive's timeline: (kind, moment, position
+    title, employer name, status), oldest first."""
+    applications = db.session.execute(
+        select(Application.applied_at, Position.title, Employer.name, Application.status)
+        .join(Position, Position.id == Application.position_id).join(Employer, Employer.id == Application.employer_id)
+        .where(Application.student_id == student_id)).all()
+    invitations = db.session.execute(
+        select(Invitation.slot_start, Position.title, Employer.name, Invitation.status)
+        .join(Position, Position.id == Invitation.position_id).join(Employer, Employer.id == Invitation.employer_id)
+        .where(Invitation.student_id == student_id)).all()
+    rows = [("application", *r) for r in applications] + [("interview", *r) for r in invitations]
+    return sorted(rows, key=lambda r: r[1])

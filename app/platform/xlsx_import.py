@@ -8,6 +8,7 @@ message for the person who fills in the file) and then:
     read(SHEET, data)                -> Reading(rows, problems): values parsed, one Problem per bad cell
     marked_up(SHEET, data, problems) -> the uploaded workbook, bad cells in red with a note, a 问题 column
     changes(existing, rows)          -> Changes(create, update, unchanged): what a commit would write
+    parse_values(SHEET, texts)       -> one row typed into a web form, checked by the same rules
 
 Nothing here touches the database: the area checks its own rules (unknown college...), adds Problems, and
 commits everything or nothing in one unit of work.
@@ -257,6 +258,17 @@ def _parse_row(sheet: Sheet, positions: Mapping[str, int], texts: Sequence[str],
             problems.append(Problem(number, column.header, str(err)))
             bad = True
     return None if bad else Row(number, values)
+
+
+def parse_values(sheet: Sheet, texts: Mapping[str, str]) -> tuple[Row | None, list[Problem]]:
+    """One row typed into a web form (column key -> text) checked by the same rules as a file's row: manual
+    create and edit use the import's rules. Problems carry row 0 and the column's key."""
+    keys = [c.key for c in sheet.columns]
+    problems: list[Problem] = []
+    row = _parse_row(sheet, {k: i for i, k in enumerate(keys)}, [(texts.get(k) or "").strip() for k in keys], 0,
+                     problems)
+    by_header = {c.header: c.key for c in sheet.columns}
+    return row, [Problem(0, by_header.get(p.column, p.column), p.message) for p in problems]
 
 
 def marked_up(sheet: Sheet, data: bytes, problems: Iterable[Problem]) -> bytes:

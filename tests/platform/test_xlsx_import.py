@@ -99,6 +99,13 @@ def test_changes_create_new_keys_and_update_only_what_differs():
     assert xl.changes({}, rows, key="number", compared=("name",)).summary()["create"] == 3
 
 
+def test_a_row_typed_into_a_form_is_checked_by_the_same_rules():
+    row, problems = xl.parse_values(SHEET, {"number": "2026000001", "name": "张三", "year": "1999"})
+    assert row is None and [(p.column, p.row) for p in problems] == [("year", 0)]
+    row, problems = xl.parse_values(SHEET, {"number": " 2026000001 ", "name": "张三"})
+    assert not problems and row.values == {"number": "2026000001", "name": "张三", "gender": None, "year": None}
+
+
 def test_progress_is_kept_outside_the_transaction_for_a_page_to_poll(app, unique):
     from app.platform import progress
 
