@@ -157,3 +157,10 @@ def rescission_requester(user_id: int, user_employer_id: int | None, user_roles:
     if user_employer_id == facts.employer_id and "employer" in user_roles:
         return "employer"
     return None
+
+
+def graduate_contact(terms: dict | None, account_phone: str | None, account_email: str | None) -> tuple[str, str]:
+    """The graduate's phone and e-mail for this agreement: what the student gave when accepting (or corrected
+    after a return; terms["graduate"], also printed in the PDF), else the account's."""
+    given = (terms or {}).get("graduate") or {}
+    return (str(given.get("phone") or account_phone or ""), str(given.get("email") or account_email or ""))

@@ -11,6 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.agreements import queries
+from app.agreements.domain import graduate_contact
 from app.identity.principal import Principal
 from app.platform.clock import LOCAL_TZ
 from documents.context import mask_id_number, mask_phone
@@ -19,7 +20,7 @@ from documents.context import mask_id_number, mask_phone
 #: column key -> width; the order of the sheet. Labels come from the caller (translated).
 AGREEMENT_COLUMNS: tuple[tuple[str, int], ...] = (
     ("number", 22), ("status", 10), ("student_no", 13), ("student_name", 10), ("gender", 6),
-    ("id_number", 21), ("phone", 14), ("college", 22), ("major", 18), ("degree", 8), ("graduation_year", 10),
+    ("id_number", 21), ("phone", 14), ("email", 26), ("college", 22), ("major", 18), ("degree", 8), ("graduation_year", 10),
     ("employer", 28), ("employer_credit_code", 21), ("position", 18), ("work_location", 14), ("monthly_pay", 10),
     ("probation_months", 8), ("contract_years", 8), ("hukou_transfer", 8), ("offered_at", 17), ("in_force_at", 17),
 )
@@ -36,11 +37,12 @@ def _local(value: datetime | None) -> str:
 def agreement_values(row, *, reveal: bool, status_labels: Mapping[str, str], yes_no: tuple[str, str]) -> dict:
     terms = row.terms or {}
     hukou = terms.get("hukou_transfer")
+    phone, email = graduate_contact(terms, row.student_phone, row.student_email)
     return {
         "number": row.number or "", "status": status_labels.get(row.status, row.status),
         "student_no": row.student_no, "student_name": row.student_name, "gender": row.gender or "",
         "id_number": (row.id_number or "") if reveal else mask_id_number(row.id_number or ""),
-        "phone": (row.student_phone or "") if reveal else mask_phone(row.student_phone or ""),
+        "phone": phone if reveal else mask_phone(phone), "email": email,
         "college": row.college, "major": row.major, "degree": row.degree or "",
         "graduation_year": row.graduation_year, "employer": row.employer,
         "employer_credit_code": row.employer_credit_code, "position": terms.get("position", ""),

@@ -10,20 +10,26 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
+from app import engine
 from app.agreements import evidence, pdf
 from app.agreements.domain import (
     BUSY_STATUSES,
     IN_FORCE,
+    RESCISSION_KEY,
     STATUSES,
     AgreementFacts,
+    agreement_key,
     can_download,
     can_request_rescission,
     can_revoke,
     can_see_agreement,
+    graduate_contact,
     reveals_personal_data,
 )
 from app.agreements.models import Agreement, AgreementDocument, EvidenceEntry
 from app.agreements.notices import offer_key
+from app.engine.models import ProcessInstance
+from app.forms.uploads import find_reference, references
 from app.identity.models import College, Employer, Major, Student, User
 from app.identity.principal import Principal
 from app.notifications.queries import was_notified
@@ -190,7 +196,13 @@ class AgreementDetail:
     can_download: bool
     can_request_rescission: bool
     can_revoke: bool
+    attachments: list[dict] = field(default_factory=list)  # files of its rescission (letter, receipt)
     problems: list[str] | None = field(default=None)  # None: integrity not checked
+
+    @property
+    def contact(self) -> tuple[str, str]:
+        """(phone, e-mail) of the graduate for this agreement."""
+        return graduate_contact(self.agreement.terms, self.student_user.phone, self.student_user.email)
 
     @property
     def latest_document(self) -> AgreementDocument | None:
@@ -219,7 +231,21 @@ def detail(principal: Principal, agreement_id: int) -> AgreementDetail | None:
         employer=session.get(Employer, agreement.employer_id), issued_by=issued_by, documents=list(documents),
         evidence=list(evidence), reveal_personal=reveals_personal_data(principal, facts),
         can_download=can_download(principal, facts), can_request_rescission=can_request_rescission(principal, facts),
-        can_revoke=can_revoke(principal, facts))
+        can_revoke=can_revoke(principal, facts), attachments=rescission_files(agreement.id))
+
+
+def rescission_files(agreement_id: int) -> list[dict]:
+    """The files uploaded in this agreement's rescissions (the penalty receipt or rescission letter), oldest
+    first: upload references from each rescission process's data."""
+    instance_ids = db.session.execute(select(ProcessInstance.id).where(
+        ProcessInstance.process_key == RESCISSION_KEY, ProcessInstance.business_key == agreement_key(agreement_id))
+        .order_by(ProcessInstance.id)).scalars().all()
+    return [ref for instance_id in instance_ids for ref in references(engine.get_state(instance_id).data)]
+
+
+def rescission_file(agreement_id: int, file_id: str) -> dict | None:
+    """The reference of one file of this agreement's rescissions (only those are served for it)."""
+    return find_reference(rescission_files(agreement_id), file_id)
 
 
 def agreement_links(agreement_ids) -> dict[int, tuple[str, int | None]]:

@@ -18,6 +18,7 @@ from flask_login import current_user
 from app import forms
 from app.agreements import certificate as certificates
 from app.agreements import domain, exports, queries, services
+from app.forms.task_forms import upload_response
 from app.identity.guards import permission_required, principal
 from app.platform import oplog
 from app.platform.params import page_number
@@ -79,6 +80,7 @@ def export():
     labels = {
         "number": _("Agreement number"), "status": _("Status"), "student_no": _("Student number"),
         "student_name": _("Name"), "gender": _("Gender"), "id_number": _("ID number"), "phone": _("Phone"),
+        "email": _("Email"),
         "college": _("College"), "major": _("Major"), "degree": _("Degree"), "graduation_year": _("Graduation year"),
         "employer": _("Employer"), "employer_credit_code": _("Unified social credit code"),
         "position": _("Position"), "work_location": _("Work location"), "monthly_pay": _("Monthly pay (yuan)"),
@@ -237,12 +239,28 @@ def document(agreement_id: int):
         current_app.logger.error("agreement %s: document %s unreadable: %s", agreement_id, doc.id, err)
         flash(str(err), "error")
         return redirect(url_for("agreements.show", agreement_id=agreement_id), 303)
-    services.record_act(agreement_id, "downloaded", principal().id, remote_addr=request.remote_addr,
-                          details={"version": doc.version, "kind": doc.kind}, document_sha256=doc.sha256)
+    # `preview=1`: shown in the page (a signing task, before the sign button), recorded as viewed
+    preview = request.args.get("preview") == "1" and request.args.get("download") != "1"
+    services.record_act(agreement_id, "viewed" if preview else "downloaded", principal().id,
+                        remote_addr=request.remote_addr,
+                        details={"version": doc.version, "kind": doc.kind, "status": agreement.status},
+                        document_sha256=doc.sha256)
     name = f"agreement-{agreement.number or agreement.id}-v{doc.version}.pdf"
+    disposition = "inline" if preview else "attachment"
     return Response(content, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store",
+                    headers={"Content-Disposition": f"{disposition}; filename={name}", "Cache-Control": "no-store",
                              "X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/<int:agreement_id>/files/<file_id>")
+@permission_required("agreement.view")
+def attachment(agreement_id: int, file_id: str):
+    """A file of the agreement's rescission (letter, penalty receipt): for whoever may see the agreement."""
+    _facts_or_404(agreement_id)
+    reference = queries.rescission_file(agreement_id, file_id)
+    if reference is None:
+        abort(404)
+    return upload_response(reference, download=request.args.get("download") == "1")
 
 
 def _reason() -> str | None:
@@ -302,6 +320,18 @@ class Match:
     number: str | None
     agreement_id: int | None  # only when the viewer may open the agreement
     version: int
+    status: str | None = None  # the agreement's status today
+    ended_at: datetime | None = None
+    latest: bool = True
+
+    @property
+    def in_force(self) -> bool:
+        return self.status == domain.IN_FORCE
+
+    @property
+    def ended(self) -> bool:
+        """Rescinded, revoked, expired or declined: whatever the signatures say, not in force any more."""
+        return self.status is not None and domain.is_final(self.status) and self.status != domain.IN_FORCE
 
 
 def _match(checked: dict) -> Match | None:
@@ -310,7 +340,8 @@ def _match(checked: dict) -> Match | None:
         return None
     visible = (current_user.is_authenticated
                and queries.visible_agreement(principal(), checked["agreement_id"])[0] is not None)
-    return Match(checked["number"], checked["agreement_id"] if visible else None, checked["version"])
+    return Match(checked["number"], checked["agreement_id"] if visible else None, checked["version"],
+                 checked.get("status"), checked.get("ended_at"), bool(checked.get("latest")))
 
 
 def _page(status: int = 200, error: str | None = None, report=None, match: Match | None = None,

@@ -497,22 +497,23 @@ def verify_document(content: bytes, actor_id: int | None = None, remote_addr: st
     version it is. A file that matches a stored version gets a `verified` evidence entry.
 
     Returns {"report" (documents.verify.VerificationReport), "sha256", "all_ok", "locked", "signatures": [...],
-    "agreement_id", "number", "version", "kind", "latest"} (the agreement fields None when the file matches no
-    stored version).
+    "agreement_id", "number", "version", "kind", "latest", "status", "ended_at"} (the agreement fields None when
+    the file matches no stored version; `status` is the agreement's today, which may no longer be in force).
     """
     try:
         report = queries.signature_report(content)
     except Exception as err:  # noqa: BLE001 - whatever pyHanko raises on a bad file, the answer is the same
         raise UnreadablePdf(str(err)) from err
     result = {**report.as_dict(), "report": report, "agreement_id": None, "number": None, "version": None,
-              "kind": None, "latest": None}
+              "kind": None, "latest": None, "status": None, "ended_at": None}
     with read_only():
         found = pdf.match(report.sha256)
         if found is not None:
             agreement, doc = found
             newest = pdf.latest(agreement.id)
             result.update(agreement_id=agreement.id, number=agreement.number, version=doc.version, kind=doc.kind,
-                          latest=newest is not None and newest.id == doc.id)
+                          latest=newest is not None and newest.id == doc.id, status=agreement.status,
+                          ended_at=agreement.ended_at)
     if result["agreement_id"] is not None:
         record_act(result["agreement_id"], "verified", actor_id, remote_addr,
                    {"version": result["version"], "all_ok": report.all_ok}, report.sha256)

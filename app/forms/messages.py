@@ -80,12 +80,16 @@ UI_TEXT: dict[str, str] = {
     "Not provided": "未填写",
     "Row added.": "已添加一行。",
     "Row removed.": "已删除一行。",
+    "Open": "打开",
+    "Download": "下载",
+    "This browser cannot show the PDF here: open or download it.": "此浏览器无法在页面内显示该 PDF，请打开或下载查看。",
 }
 # The same words, marked for the catalogue (pybabel extract -k lazy_gettext); the templates also use _().
 _UI_MSGIDS = [_l("Add row"), _l("Remove"), _l("Please choose"), _l("Yes"), _l("No"),
               _l("Current file:"), _l("Remove current file"), _l("Accepted file types:"), _l("Maximum size:"),
               _l("Submit"), _l("There is a problem"), _l("Please correct the following and submit again."),
-              _l("Error:"), _l("No entries yet."), _l("Not provided"), _l("Row added."), _l("Row removed.")]
+              _l("Error:"), _l("No entries yet."), _l("Not provided"), _l("Row added."), _l("Row removed."),
+              _l("Open"), _l("Download"), _l("This browser cannot show the PDF here: open or download it.")]
 
 
 def current_locale() -> str:

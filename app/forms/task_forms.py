@@ -6,11 +6,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, abort, current_app, send_file
 
 from app.forms.fields import FormDefinitionError
 from app.forms.messages import current_locale
 from app.forms.schema import Form, load_form
+from app.forms.uploads import PREVIEWABLE, upload_path
 
 
 def forms_dirs() -> list[Path]:
@@ -46,3 +47,20 @@ def _deployed_form(schema: str, ui: str | None, name: str, locale: str) -> Form:
 
 def uploads_dir() -> Path:
     return Path(current_app.config["VAR_DIR"]) / "uploads"
+
+
+def upload_response(reference: dict, download: bool = False) -> Response:
+    """A stored upload as the answer to a request whose access the caller has checked (the reference comes
+    from data the user may see). PDF and images open in the browser unless ``download``; anything else is
+    an attachment. The content type is the one detected from the bytes at upload, never the client's."""
+    path = upload_path(uploads_dir(), reference["file_id"])
+    if not path.is_file():
+        abort(404)
+    content_type = reference.get("content_type") or "application/octet-stream"
+    inline = not download and content_type in PREVIEWABLE
+    response = send_file(path, mimetype=content_type, as_attachment=not inline,
+                         download_name=reference.get("name") or reference["file_id"], conditional=True, etag=True,
+                         max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

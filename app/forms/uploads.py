@@ -163,6 +163,25 @@ def is_reference(value: Any) -> bool:
             and bool(_FILE_ID.match(value["file_id"])))
 
 
+PREVIEWABLE = (PDF, PNG, JPEG)
+
+
+def references(value: Any) -> list[dict[str, Any]]:
+    """Every upload reference in ``value`` (task data: nested objects and rows), in order."""
+    if is_reference(value):
+        return [value]
+    if isinstance(value, dict):
+        return [ref for item in value.values() for ref in references(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in references(item)]
+    return []
+
+
+def find_reference(value: Any, file_id: str) -> dict[str, Any] | None:
+    """The reference to ``file_id`` in ``value``, or None: a file may be served only where it was uploaded."""
+    return next((ref for ref in references(value) if ref["file_id"] == file_id), None)
+
+
 class UploadBatch:
     """The files of one form submission: stage each, then commit all or discard all.
 

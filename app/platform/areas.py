@@ -97,6 +97,27 @@ class DemoData:
 
 
 @dataclass(frozen=True)
+class DocumentLink:
+    """A document to show: its name, the URL that serves it inline (`?download=1`: as an attachment) and its
+    content type (PDF and images get a preview)."""
+
+    name: str
+    url: str
+    content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class TaskDocument:
+    """The document some user tasks are about (the agreement a signing task signs): the task page shows it,
+    previewed, with a download link, above the form. `find(task_data)` gives a DocumentLink, or None while
+    there is none; the URL it names checks access itself."""
+
+    process_key: str
+    task_spec_ids: tuple[str, ...]
+    find: Callable[[dict], DocumentLink | None]
+
+
+@dataclass(frozen=True)
 class Area:
     name: str
     label: Any
@@ -112,6 +133,7 @@ class Area:
     notification_kinds: tuple[Any, ...] = ()  # app.notifications.Kind: what it may notify(...) people of
     task_notices: tuple[Any, ...] = ()  # app.notifications.TaskNotice: its tasks' own "new task" texts
     live_channels: tuple[Any, ...] = ()  # app.platform.live.LiveChannel: channel prefixes and who may listen
+    task_documents: tuple[TaskDocument, ...] = ()  # documents its tasks are about, shown on the task page
     # Anything else to do with the app at start (context processors, template filters); rarely needed.
     setup: Callable[[Flask], None] | None = None
     # Folders; by default bpmn/<name>/, forms/<name>/ and <package>/permissions.toml (None: the area has none).
@@ -180,6 +202,12 @@ class Registry:
     @property
     def periodic_jobs(self) -> list[PeriodicJob]:
         return [j for a in self.areas for j in a.periodic_jobs]
+
+    def task_documents(self, process_key: str, task_spec_id: str, task_data: dict) -> list[DocumentLink]:
+        """The documents a task is about (Area.task_documents), those that exist yet."""
+        found = (d.find(task_data) for a in self.areas for d in a.task_documents
+                 if d.process_key == process_key and task_spec_id in d.task_spec_ids)
+        return [link for link in found if link is not None]
 
     def demo_loaders(self) -> list[DemoData]:
         """Every demo loader, each after the ones it names (a cycle or an unknown name is an error)."""

@@ -13,6 +13,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.forms.task_forms import upload_response
 from app.identity.access import can_claim_task, can_reassign_task, can_see_task, can_work_task
 from app.identity.guards import permission_required, principal
 from app.platform.params import page_number
@@ -89,6 +90,8 @@ def _render(task, facts, form, values, errors, status: int = 200, message: str |
         "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
         can_work=can_work_task(principal(), facts), can_claim=can_claim_task(principal(), facts),
         instructions=services.instructions_html(source_text(task.instructions)),
+        documents=services.task_documents(task),
+        file_url=lambda file_id: url_for("tasks.file", task_guid=task.task_guid, file_id=file_id),
         timeline=process_queries.timeline(task.instance_id)), status
 
 
@@ -184,3 +187,15 @@ def reassign(task_guid: str):
         return redirect(url_for("tasks.show", task_guid=task_guid)), 303
     flash(_("Reassigned to %(name)s.", name=name), "success")
     return redirect(url_for("tasks.show", task_guid=task_guid))
+
+
+@bp.get("/<task_guid>/files/<file_id>")
+@permission_required("inbox.view")
+def file(task_guid: str, file_id: str):
+    """A file uploaded into this task's data (the licence to review, a rescission letter): for whoever may see
+    the task; PDF and images inline, `?download=1` as an attachment."""
+    task, _facts = _visible(task_guid)
+    reference = services.task_file(task, principal().id, file_id)
+    if reference is None:
+        abort(404)
+    return upload_response(reference, download=request.args.get("download") == "1")

@@ -15,8 +15,9 @@ from app import engine
 from app import forms as fs
 from app.engine.models import OpenTask, ProcessInstance, TaskDraft
 from app.forms.task_forms import uploads_dir
-from app.forms.uploads import UploadBatch, upload_path
+from app.forms.uploads import UploadBatch, find_reference, upload_path
 from app.identity.queries import find_user
+from app.platform.areas import DocumentLink, registry
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
@@ -79,6 +80,25 @@ def start_values(task: OpenTask, form: fs.Form, user_id: int) -> dict:
     if draft:
         data = fs.merge_submission(form, data, draft)
     return fs.initial_values(form, data)
+
+
+def task_file(task: OpenTask, user_id: int, file_id: str) -> dict | None:
+    """The reference of a file uploaded into this open task's data (or into this user's draft of it), or None:
+    only files the task itself holds are served through it."""
+    try:
+        data = engine.task_data(task.task_guid)
+    except engine.Conflict:
+        return None
+    return find_reference(data, file_id) or find_reference(_draft(task.task_guid, user_id) or {}, file_id)
+
+
+def task_documents(task: OpenTask) -> list[DocumentLink]:
+    """The documents the task is about (the agreement to sign), as the areas declare them."""
+    try:
+        data = engine.task_data(task.task_guid)
+    except engine.Conflict:
+        return []
+    return registry().task_documents(task.process_key, task.spec_id, data)
 
 
 def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files, remote_addr: str | None = None) -> Outcome:
