@@ -244,3 +244,26 @@ def test_a_lost_copy_is_rebuilt_from_the_rows_with_the_same_order(ctx):
     called = queue_services.call_next(booth_b, fair.recruiters[1])
     assert tickets_by_id(called.id).student_id == s[5]
     assert tickets_by_id(second.id).status == rules.CALLED
+
+
+def test_the_booth_qr_token_is_signed_names_its_booth_and_expires(ctx):
+    from app.interviews import checkin_tokens
+
+    ends = datetime.now(timezone.utc) + timedelta(hours=2)
+    token = checkin_tokens.make(42, ends)
+    assert checkin_tokens.read(token) == 42
+    assert checkin_tokens.read(token, now=ends - timedelta(seconds=1)) == 42
+    with pytest.raises(checkin_tokens.BadToken):
+        checkin_tokens.read(token, now=ends + timedelta(seconds=1))  # after the fair's end
+    signature = token.rpartition(".")[2]
+    forged = checkin_tokens.make(43, ends).rpartition(".")[0] + "." + signature
+    for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "", "x.y.z"):
+        with pytest.raises(checkin_tokens.BadToken):
+            checkin_tokens.read(bad)
+    other_key = ctx.config["SECRET_KEY"]
+    try:
+        ctx.config["SECRET_KEY"] = "another installation"
+        with pytest.raises(checkin_tokens.BadToken):
+            checkin_tokens.read(token)
+    finally:
+        ctx.config["SECRET_KEY"] = other_key
