@@ -52,6 +52,9 @@ class Config:
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area",
              "app.archives.area", "app.reporting.area")
     VAR_DIR = VAR_DIR
+    # Analytics apply a history event once it is this old (a step that began earlier may still be committing
+    # a smaller event id): app/reporting/projection.py.
+    REPORTING_SETTLE_S = float(os.environ.get("REPORTING_SETTLE_S", "30"))
     # Uploaded files no row references are removed by an hourly sweep once older than this (a request may
     # still be committing the row that names a younger one).
     UPLOAD_ORPHAN_GRACE_S = float(os.environ.get("UPLOAD_ORPHAN_GRACE_S", str(6 * 3600)))
@@ -151,3 +154,4 @@ class TestConfig(Config):
     OPERATION_MODULES = ("tasks.operations", "tests.operations")
     WTF_CSRF_ENABLED = False
     JOB_BACKOFF_BASE_S = 0.05
+    REPORTING_SETTLE_S = 0.0  # one test's steps never overlap another's: analytics read every event at once

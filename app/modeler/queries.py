@@ -94,6 +94,11 @@ def draft(process_key: str) -> ProcessDraft | None:
     return db.session.execute(select(ProcessDraft).where(ProcessDraft.process_key == process_key)).scalar()
 
 
+def owned_processes(user_id: int) -> set[str]:
+    """The process keys this user owns (what other packages may show him about his processes)."""
+    return set(db.session.execute(select(ProcessOwner.process_key).where(ProcessOwner.user_id == user_id)).scalars())
+
+
 def owners(process_key: str) -> list:
     return db.session.execute(select(User.id, User.display_name, User.username)
                               .join(ProcessOwner, ProcessOwner.user_id == User.id)

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.platform.areas import Area, NavEntry
+from app.platform.areas import Area, NavEntry, PeriodicJob
 from app.reporting import models  # noqa: F401 - its tables (Alembic sees them)
-from app.reporting.routes import ops_bp
+from app.reporting.cli import rebuild_command
+from app.reporting.routes import BLUEPRINTS
 
 AREA = Area(
     name="reporting", label=_l("Reports"), package="app.reporting",
-    blueprints=(ops_bp,),
-    nav=(NavEntry(_l("Operations"), "operations.dashboard", permission="operations.view", order=72),),
+    blueprints=BLUEPRINTS,
+    nav=(NavEntry(_l("Operations"), "operations.dashboard", permission="operations.view", order=72),
+         NavEntry(_l("Process analytics"), "analytics.index", permission="analytics.view", order=74)),
+    cli=(rebuild_command,),
+    periodic_jobs=(PeriodicJob("reporting.catch_up", "tasks.reporting.catch_up", every_s=60),),
 )

@@ -11,7 +11,8 @@ PALETTE = ["#1565c0", "#2e7d32", "#f9a825", "#c62828", "#6a1b9a", "#00838f", "#e
 def bar(categories: Sequence[str], series: dict[str, Sequence[float]], *, stacked: bool = False,
         horizontal: bool = False, unit: str = "") -> dict[str, Any]:
     value_axis = {"type": "value", "name": unit, "minInterval": 1}
-    category_axis = {"type": "category", "data": list(categories), "axisLabel": {"interval": 0, "rotate": 0 if horizontal else 30}}
+    category_axis = {"type": "category", "data": list(categories),
+                     "axisLabel": {"interval": 0, "rotate": 0 if horizontal else 30}}
     return {
         "color": PALETTE, "tooltip": {"trigger": "axis"}, "legend": {"top": 0} if len(series) > 1 else {"show": False},
         "grid": {"left": 8, "right": 16, "bottom": 8, "top": 32, "containLabel": True},

@@ -79,7 +79,8 @@ def overview(now: datetime | None = None) -> Overview:
         entry.counts[status] = count
         totals[status] += count
     for definition_id, count in db.session.execute(
-            select(ProcessInstance.definition_id, func.count()).join(Incident, Incident.instance_id == ProcessInstance.id)
+            select(ProcessInstance.definition_id, func.count())
+            .join(Incident, Incident.instance_id == ProcessInstance.id)
             .where(Incident.resolved_at.is_(None), REAL).group_by(ProcessInstance.definition_id)).all():
         if definition_id in per_definition:
             per_definition[definition_id].open_incidents = count
@@ -134,7 +135,8 @@ def stuck_instances(days: int = STUCK_AFTER_DAYS, now: datetime | None = None, l
     now = now or utcnow()
     return db.session.execute(
         select(ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.business_key,
-               ProcessInstance.created_at, ProcessInstance.updated_at, ProcessDefinition.name, ProcessDefinition.version)
+               ProcessInstance.created_at, ProcessInstance.updated_at, ProcessDefinition.name,
+               ProcessDefinition.version)
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(*_stuck_where(now, days)).order_by(ProcessInstance.updated_at).limit(limit)).all()
 

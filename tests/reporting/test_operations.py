@@ -74,8 +74,8 @@ def test_retry_ends_the_incident_and_advances_the_instance(ctx, unique):
     assert db.session.get(Incident, incidents[first]).resolved_at is not None
     assert db.session.get(ProcessInstance, second).status == "running"
     assert operations.element_badges(definition.id) == {}
-    notes = db.session.execute(select(HistoryEvent.data).where(HistoryEvent.instance_id == second,
-                                                               HistoryEvent.event_type == "incident_resolved")).scalar_one()
+    notes = db.session.execute(select(HistoryEvent.data).where(
+        HistoryEvent.instance_id == second, HistoryEvent.event_type == "incident_resolved")).scalar_one()
     assert notes == {"incident_id": incidents[second], "retried": False, "note": "device replaced, re-sent by hand"}
 
 

@@ -1,5 +1,5 @@
-"""Reporting's pages: operations (admins), process analytics (process owners) and the office's reports
-(staff; counselors for their colleges). Thin: parse, call one query or service, render."""
+"""Operations pages (admins): the overview, instances with filters, incidents, stuck instances, health, the
+diagram with badges. Thin: parse, call one query or service, render."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +11,7 @@ from app.platform.source_texts import translate_bpmn
 from app.reporting import charts, filters, operations, services
 from app.reporting.services import ReportingError
 
-ops_bp = Blueprint("operations", __name__, url_prefix="/operations", template_folder="templates")
+ops_bp = Blueprint("operations", __name__, url_prefix="/operations", template_folder="../templates")
 
 OPS = "operations.view"
 

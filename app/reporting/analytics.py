@@ -1,0 +1,217 @@
+"""Process analytics (like Camunda Optimize), read from the facts the projection keeps (projection.py), never
+from the event table: per process, the cycle-time distribution (p50/p90), time per user task (waiting vs
+working), a duration heatmap for the diagram, SLA targets per task with breaches and their weekly trend,
+throughput per week, where instances end, and the variants (paths of user tasks), most frequent first.
+
+Percentiles are nearest-rank (the value at rank ceil(p*n)), read through the (process, end state, duration)
+index with one OFFSET query each."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from app.engine.models import ProcessDefinition
+from app.identity.principal import Principal
+from app.modeler import queries as modeler_queries
+from app.platform.clock import LOCAL_TZ
+from app.platform.db_types import utcnow
+from app.platform.extensions import db
+from app.reporting.models import InstanceFact, SlaTarget, TaskFact
+from app.reporting.projection import PATH_SEPARATOR, week_of
+
+# Cycle-time histogram: (label key, upper bound in hours); the last bucket is open-ended.
+CYCLE_BUCKETS = (("h1", 1), ("h8", 8), ("d1", 24), ("d3", 72), ("d7", 168), ("d14", 336), ("d30", 720),
+                 ("more", None))
+HEAT_LEVELS = 4
+
+
+@dataclass(frozen=True)
+class Period:
+    """Instances (or task runs) that ended in [start, end) local days; None: open on that side."""
+    start: date | None = None
+    end: date | None = None
+
+    def bounds(self) -> tuple[datetime | None, datetime | None]:
+        lo = datetime.combine(self.start, time.min, tzinfo=LOCAL_TZ) if self.start else None
+        hi = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=LOCAL_TZ) if self.end else None
+        return lo, hi
+
+    def where(self, column) -> list:
+        lo, hi = self.bounds()
+        return [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
+
+
+def visible_processes(principal: Principal) -> list[tuple[str, str]]:
+    """(process key, name) of the processes whose analytics this principal may read."""
+    names: dict[str, str] = {}
+    for key, name in db.session.execute(
+            select(ProcessDefinition.process_key, ProcessDefinition.name).where(ProcessDefinition.is_test.is_(False))
+            .order_by(ProcessDefinition.process_key, ProcessDefinition.version)).all():
+        names[key] = name
+    if not principal.can("analytics.view_all"):
+        owned = modeler_queries.owned_processes(principal.id)
+        names = {k: v for k, v in names.items() if k in owned}
+    return sorted(names.items(), key=lambda kv: kv[1])
+
+
+def may_read(principal: Principal, process_key: str) -> bool:
+    return any(key == process_key for key, _ in visible_processes(principal))
+
+
+@dataclass
+class CycleTime:
+    count: int
+    p50_s: int | None
+    p90_s: int | None
+    average_s: int | None
+    buckets: dict[str, int]
+
+
+def _percentile(where: list, count: int, p: float) -> int | None:
+    if not count:
+        return None
+    rank = max(1, math.ceil(p * count))
+    return db.session.execute(select(InstanceFact.duration_s).where(*where)
+                              .order_by(InstanceFact.duration_s).offset(rank - 1).limit(1)).scalar()
+
+
+def cycle_time(process_key: str, period: Period = Period()) -> CycleTime:
+    """Start to end of the completed instances that ended in the period."""
+    where = [InstanceFact.process_key == process_key, InstanceFact.end_state == "completed",
+             InstanceFact.duration_s.is_not(None), *period.where(InstanceFact.ended_at)]
+    columns, lower = [], None
+    for key, upper in CYCLE_BUCKETS:
+        cond = [c for c in (InstanceFact.duration_s >= lower * 3600 if lower is not None else None,
+                            InstanceFact.duration_s < upper * 3600 if upper is not None else None) if c is not None]
+        columns.append(func.sum(case((and_(*cond), 1), else_=0)).label(key))
+        lower = upper
+    row = db.session.execute(select(func.count(), func.avg(InstanceFact.duration_s), *columns).where(*where)).one()
+    count = row[0]
+    return CycleTime(count, _percentile(where, count, 0.5), _percentile(where, count, 0.9),
+                     int(row[1]) if row[1] is not None else None,
+                     {key: int(getattr(row, key) or 0) for key, _ in CYCLE_BUCKETS})
+
+
+@dataclass
+class TaskTime:
+    spec_id: str
+    name: str
+    lane: str | None
+    count: int
+    waiting_s: int
+    working_s: int
+
+    @property
+    def total_s(self) -> int:
+        return self.waiting_s + self.working_s
+
+
+def task_times(process_key: str, period: Period = Period()) -> list[TaskTime]:
+    """Average waiting and working time per user task, over its completed runs in the period, longest first."""
+    rows = db.session.execute(
+        select(TaskFact.task_spec_id, func.max(TaskFact.task_name), func.max(TaskFact.lane), func.count(),
+               func.avg(TaskFact.waiting_s), func.avg(TaskFact.working_s))
+        .where(TaskFact.process_key == process_key, TaskFact.outcome == "completed", *period.where(TaskFact.done_at))
+        .group_by(TaskFact.task_spec_id)).all()
+    times = [TaskTime(r[0], r[1] or r[0], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in rows]
+    return sorted(times, key=lambda t: -t.total_s)
+
+
+def heatmap(times: list[TaskTime]) -> dict[str, dict]:
+    """Per task: its average total time and a level 0..3 relative to the slowest task (the diagram's colour)."""
+    longest = max((t.total_s for t in times), default=0)
+    return {t.spec_id: {"seconds": t.total_s, "count": t.count,
+                        "level": min(HEAT_LEVELS - 1, int(HEAT_LEVELS * t.total_s / longest)) if longest else 0}
+            for t in times}
+
+
+def week_starts(weeks: int, now: datetime | None = None) -> list[date]:
+    """The Mondays of the last `weeks` weeks, oldest first."""
+    this_week = week_of(now or utcnow())
+    return [this_week - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+
+
+def throughput(process_key: str, weeks: int = 12, now: datetime | None = None) -> list[tuple[date, int, int]]:
+    """Per week (Monday): instances completed, instances terminated."""
+    starts = week_starts(weeks, now)
+    counts = {(w, s): n for w, s, n in db.session.execute(
+        select(InstanceFact.ended_week, InstanceFact.end_state, func.count())
+        .where(InstanceFact.process_key == process_key, InstanceFact.ended_week >= starts[0])
+        .group_by(InstanceFact.ended_week, InstanceFact.end_state)).all()}
+    return [(w, counts.get((w, "completed"), 0), counts.get((w, "terminated"), 0)) for w in starts]
+
+
+def end_states(process_key: str, period: Period = Period()) -> list[tuple[str, str | None, int]]:
+    """(end state, end event, instances), most frequent first."""
+    return [tuple(r) for r in db.session.execute(
+        select(InstanceFact.end_state, InstanceFact.end_event, func.count().label("n"))
+        .where(InstanceFact.process_key == process_key, InstanceFact.end_state.is_not(None),
+               *period.where(InstanceFact.ended_at))
+        .group_by(InstanceFact.end_state, InstanceFact.end_event).order_by(func.count().desc())).all()]
+
+
+@dataclass
+class Variant:
+    steps: list[str]
+    count: int
+    average_s: int | None
+
+
+def variants(process_key: str, period: Period = Period(), limit: int = 10) -> list[Variant]:
+    """The paths of user tasks ended instances took, most frequent first."""
+    rows = db.session.execute(
+        select(func.max(InstanceFact.path), func.count().label("n"), func.avg(InstanceFact.duration_s))
+        .where(InstanceFact.process_key == process_key, InstanceFact.path_hash.is_not(None),
+               *period.where(InstanceFact.ended_at))
+        .group_by(InstanceFact.path_hash).order_by(func.count().desc(), func.max(InstanceFact.path)).limit(limit)).all()
+    return [Variant(path.split(PATH_SEPARATOR) if path else [], n, int(avg) if avg is not None else None)
+            for path, n, avg in rows]
+
+
+@dataclass
+class SlaRow:
+    spec_id: str
+    name: str
+    target_hours: int | None
+    done: int
+    breaches: int
+    trend: list[tuple[date, int, int]]   # (week, done, breaches)
+
+    @property
+    def breach_rate(self) -> float | None:
+        return self.breaches / self.done if self.done and self.target_hours else None
+
+
+def sla(process_key: str, times: list[TaskTime], weeks: int = 12, now: datetime | None = None) -> list[SlaRow]:
+    """Per user task: its target (hours, ready to done), how many completed runs in the last `weeks` weeks
+    exceeded it, per week."""
+    targets = dict(db.session.execute(select(SlaTarget.task_spec_id, SlaTarget.target_hours)
+                                      .where(SlaTarget.process_key == process_key)).all())
+    starts = week_starts(weeks, now)
+    per_week: dict[str, dict[date, tuple[int, int]]] = {}
+    if targets:
+        limit = case(*((TaskFact.task_spec_id == spec, hours * 3600) for spec, hours in targets.items()), else_=None)
+        for spec, week, done, breaches in db.session.execute(
+                select(TaskFact.task_spec_id, TaskFact.completed_week, func.count(),
+                       func.sum(case((TaskFact.waiting_s + TaskFact.working_s > limit, 1), else_=0)))
+                .where(TaskFact.process_key == process_key, TaskFact.outcome == "completed",
+                       TaskFact.task_spec_id.in_(targets), TaskFact.completed_week >= starts[0])
+                .group_by(TaskFact.task_spec_id, TaskFact.completed_week)).all():
+            per_week.setdefault(spec, {})[week] = (done, int(breaches or 0))
+    names = {t.spec_id: t.name for t in times}
+    rows = []
+    for spec in sorted(set(names) | set(targets), key=lambda s: names.get(s, s)):
+        weekly = per_week.get(spec, {})
+        trend = [(w, *weekly.get(w, (0, 0))) for w in starts]
+        rows.append(SlaRow(spec, names.get(spec, spec), targets.get(spec), sum(d for _, d, _ in trend),
+                           sum(b for _, _, b in trend), trend))
+    return rows
+
+
+def latest_definition_id(process_key: str) -> int | None:
+    return db.session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key,
+                                                                 ProcessDefinition.is_test.is_(False))
+                              .order_by(ProcessDefinition.version.desc()).limit(1)).scalar()

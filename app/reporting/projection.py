@@ -1,0 +1,173 @@
+"""The read models of process analytics, kept up to date from the history events (append-only) and
+rebuildable from them at any time: one InstanceFact per instance (start, end, how it ended, the path of user
+tasks it took) and one TaskFact per run of a user task (ready, claimed, done: waiting and working time).
+
+`catch_up()` applies the events after the last one applied, in id order, in batches; the periodic job
+`reporting.catch_up` runs it and the analytics pages run it before they read. `rebuild()` empties the facts
+and applies the whole history again (`flask reporting-rebuild`): the same code, so the same figures.
+
+Events younger than `settle_s` are left for the next run: an event's id is drawn when its step writes, and a
+step that started earlier may still commit a smaller id; waiting until every step that could do so has
+committed keeps the position from skipping it.
+"""
+from __future__ import annotations
+
+import hashlib
+from itertools import takewhile
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from app.engine.models import HistoryEvent, ProcessInstance
+from app.platform.clock import LOCAL_TZ
+from app.platform.db_types import utcnow
+from app.platform.uow import unit_of_work
+from app.reporting.models import InstanceFact, ProjectionPosition, TaskFact
+
+NAME = "history"
+BATCH = 20_000
+SETTLE_S = 30.0
+PATH_SEPARATOR = " > "
+EVENTS = ("instance_started", "instance_completed", "instance_terminated", "instance_migrated", "task_ready",
+          "task_claimed", "task_unclaimed", "task_completed", "task_cancelled")
+IF, TF, POS, HE = InstanceFact.__table__, TaskFact.__table__, ProjectionPosition.__table__, HistoryEvent.__table__
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (local date) of the week a moment falls in."""
+    day = moment.astimezone(LOCAL_TZ).date()
+    return day - timedelta(days=day.weekday())
+
+
+def catch_up(settle_s: float | None = None, batch: int = BATCH) -> int:
+    """Apply the history events not applied yet (older than `settle_s`, by default REPORTING_SETTLE_S);
+    returns how many were applied."""
+    if settle_s is None:
+        settle_s = current_app.config.get("REPORTING_SETTLE_S", SETTLE_S)
+    total = 0
+    while True:
+        applied, more = _apply_batch(settle_s, batch)
+        total += applied
+        if not more:
+            return total
+
+
+def rebuild(batch: int = BATCH, settle_s: float | None = None) -> int:
+    """Forget the facts and apply the whole history again (settled events only)."""
+    with unit_of_work() as uow:
+        uow.execute(delete(TF))
+        uow.execute(delete(IF))
+        uow.execute(delete(POS).where(POS.c.name == NAME))
+        uow.commit()
+    return catch_up(settle_s, batch)
+
+
+def position() -> int:
+    with unit_of_work() as uow:
+        return uow.execute(select(POS.c.last_event_id).where(POS.c.name == NAME)).scalar() or 0
+
+
+def _apply_batch(settle_s: float, batch: int) -> tuple[int, bool]:
+    """Apply the next batch of settled events; returns how many were read and whether more may follow."""
+    with unit_of_work() as uow:
+        # Take the position row's lock first (a second catch-up waits here, then starts after this one).
+        if uow.execute(update(POS).where(POS.c.name == NAME).values(updated_at=utcnow())).rowcount == 0:
+            uow.execute(insert(POS).values(name=NAME, last_event_id=0, updated_at=utcnow()))
+        last = uow.execute(select(POS.c.last_event_id).where(POS.c.name == NAME).with_for_update()).scalar_one()
+        rows = uow.execute(
+            select(HE.c.id, HE.c.instance_id, HE.c.process_key, HE.c.event_type, HE.c.at, HE.c.lane,
+                   HE.c.task_spec_id, HE.c.task_name, HE.c.task_guid, HE.c.data)
+            .where(HE.c.id > last).order_by(HE.c.id).limit(batch)).all()
+        cutoff = utcnow() - timedelta(seconds=settle_s)
+        settled = list(takewhile(lambda r: r.at <= cutoff, rows))  # up to the first unsettled event
+        if settled:
+            _apply(uow, [r for r in settled if r.event_type in EVENTS])
+            uow.execute(update(POS).where(POS.c.name == NAME).values(last_event_id=settled[-1].id))
+        uow.commit()
+    return len(settled), len(rows) == batch and len(settled) == len(rows)
+
+
+def _apply(uow, events: list) -> None:
+    instance_ids = {e.instance_id for e in events}
+    if not instance_ids:
+        return
+    instances = {r.id: r for r in _chunked(uow, select(ProcessInstance.id, ProcessInstance.definition_id,
+                                                              ProcessInstance.college_id, ProcessInstance.is_test),
+                                           ProcessInstance.id, instance_ids)}
+    real = {i for i, r in instances.items() if not r.is_test}
+    events = [e for e in events if e.instance_id in real]
+    facts = {r.instance_id: dict(r._mapping) for r in _chunked(uow, select(IF), IF.c.instance_id, real)}
+    guids = {e.task_guid for e in events if e.task_guid and e.event_type.startswith("task_")}
+    tasks = {r.task_guid: dict(r._mapping) for r in _chunked(uow, select(TF), TF.c.task_guid, guids)}
+    old_facts, old_tasks = set(facts), set(tasks)
+    changed_facts, changed_tasks = set(), set()
+
+    def fact(event) -> dict:
+        if event.instance_id not in facts:
+            inst = instances[event.instance_id]
+            facts[event.instance_id] = dict(
+                instance_id=event.instance_id, process_key=event.process_key, definition_id=inst.definition_id,
+                college_id=inst.college_id, started_at=None, ended_at=None, ended_week=None, end_state=None,
+                end_event=None, duration_s=None, path="", path_hash=None)
+        changed_facts.add(event.instance_id)
+        return facts[event.instance_id]
+
+    for e in events:
+        kind = e.event_type
+        if kind == "instance_started":
+            fact(e)["started_at"] = e.at
+        elif kind in ("instance_completed", "instance_terminated"):
+            f = fact(e)
+            f.update(ended_at=e.at, ended_week=week_of(e.at),
+                     end_state="completed" if kind == "instance_completed" else "terminated",
+                     end_event=(e.data or {}).get("end_event") if kind == "instance_completed" else None,
+                     path_hash=hashlib.sha1(f["path"].encode()).hexdigest())
+            if f["started_at"] is not None:
+                f["duration_s"] = int((e.at - f["started_at"]).total_seconds())
+        elif kind == "instance_migrated":
+            fact(e)["definition_id"] = instances[e.instance_id].definition_id
+        elif kind == "task_ready":
+            tasks[e.task_guid] = dict(
+                tasks.get(e.task_guid, {}), task_guid=e.task_guid, instance_id=e.instance_id,
+                process_key=e.process_key, task_spec_id=e.task_spec_id, task_name=e.task_name, lane=e.lane,
+                ready_at=e.at, claimed_at=None, done_at=None, completed_week=None, outcome=None, waiting_s=None,
+                working_s=None)
+            changed_tasks.add(e.task_guid)
+        elif e.task_guid in tasks:
+            t = tasks[e.task_guid]
+            changed_tasks.add(e.task_guid)
+            if kind == "task_claimed":
+                t["claimed_at"] = t["claimed_at"] or e.at
+            elif kind == "task_unclaimed":
+                t["claimed_at"] = None
+            elif kind in ("task_completed", "task_cancelled"):
+                waited_until = t["claimed_at"] or e.at
+                t.update(done_at=e.at, completed_week=week_of(e.at),
+                         outcome="completed" if kind == "task_completed" else "cancelled",
+                         waiting_s=int((waited_until - t["ready_at"]).total_seconds()),
+                         working_s=int((e.at - t["claimed_at"]).total_seconds()) if t["claimed_at"] else 0)
+                if kind == "task_completed":
+                    f = fact(e)
+                    f["path"] = f["path"] + PATH_SEPARATOR + e.task_spec_id if f["path"] else e.task_spec_id
+    _write(uow, IF, IF.c.instance_id, "instance_id", facts, changed_facts, old_facts)
+    _write(uow, TF, TF.c.task_guid, "task_guid", tasks, changed_tasks, old_tasks)
+
+
+def _chunked(uow, statement, column, values, size: int = 900):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield from uow.execute(statement.where(column.in_(values[start:start + size]))).all()
+
+
+def _write(uow, table, key_column, key: str, rows: dict, changed: set, existing: set) -> None:
+    new = [rows[k] for k in changed if k not in existing]
+    if new:
+        columns = [c.name for c in table.columns if c.name != "id"]
+        uow.execute(insert(table), [{c: r.get(c) for c in columns} for r in new])
+    old = [rows[k] for k in changed if k in existing]
+    if old:
+        columns = [c.name for c in table.columns if c.name not in ("id", key)]
+        uow.execute(update(table).where(key_column == bindparam("_key"))
+                    .values({c: bindparam(f"v_{c}") for c in columns}),
+                    [{"_key": r[key], **{f"v_{c}": r.get(c) for c in columns}} for r in old])
