@@ -98,6 +98,8 @@ class Config:
     DOCUMENTS_SOFFICE = os.environ.get("DOCUMENTS_SOFFICE", "soffice")
     # RFC 3161 time-stamping authority; "local" = the installation's own TSA certificate (development, tests).
     TSA_URL = os.environ.get("TSA_URL", "local")
+    # Seals every evidence entry (HMAC): kept outside the database, so a database writer cannot re-seal an edit.
+    EVIDENCE_KEY = _secret("EVIDENCE_KEY", "evidence_key")
     UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "示范大学")
     UNIVERSITY_OFFICE = os.environ.get("UNIVERSITY_OFFICE", "就业指导中心")
     SCHOOL_CODE = os.environ.get("SCHOOL_CODE", "10001")  # 学校代码 in agreement numbers

@@ -4,7 +4,8 @@ from which address, the document hash at that moment, the entry's chain hash).
 
 Built as Word with python-docx (tables of whatever length the chain has), converted by the long-lived
 LibreOffice, then certified by the university: a PAdES B-T certification signature with DocMDP
-NO_CHANGES, so any later change to the file is detected by every validator.
+NO_CHANGES, so any later change to the file is detected by every validator. The chain head's anchor (its
+statement and its timestamped CMS seal, app/agreements/anchors.py) is printed and attached to the file.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
+from pyhanko.pdf_utils import embed
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
@@ -42,6 +44,21 @@ class CertificateData:
     documents: list[tuple[str, str, str, str]] = field(default_factory=list)  # version, kind, created, sha256
     # seq, time, who, act, address, document sha256 ("" if none), entry hash
     evidence: list[tuple[str, str, str, str, str, str, str]] = field(default_factory=list)
+    anchor: "AnchorData | None" = None
+
+
+@dataclass
+class AnchorData:
+    """The sealed head of the chain: how many entries, the last one's hash, who sealed it and the TSA's time."""
+
+    count: int
+    head_hash: str
+    signer: str
+    timestamp: str  # local time, as printed
+    statement_name: str
+    statement: bytes
+    seal_name: str
+    seal: bytes
 
 
 def _table(doc, header: list[str], rows: list[tuple], widths_cm: list[float], size: float = 8) -> None:
@@ -85,7 +102,18 @@ def build_docx(c: CertificateData) -> bytes:
     _table(doc, ["序号", "时间", "行为人", "行为", "网络地址", "文件 SHA-256 / 链哈希"], rows,
            [1.0, 3.0, 3.0, 4.5, 2.7, 12.5], size=7.5)
 
-    paragraph(doc, "三、如何核验", size=12, bold=True, space_after=3).paragraph_format.space_before = Pt(10)
+    paragraph(doc, "三、链头锚定", size=12, bold=True, space_after=3).paragraph_format.space_before = Pt(10)
+    if c.anchor is not None:
+        a = c.anchor
+        _table(doc, ["锚定的记录条数", "最后一条的链哈希", "签名人", "可信时间戳（北京时间）"],
+               [(str(a.count), a.head_hash, a.signer, a.timestamp)], [3.0, 12.5, 5.2, 6.0], size=8)
+        paragraph(doc, f"证据链的链头（条数与最后一条的链哈希）在每次协议状态变化后由学校签名，并由时间戳服务机构加盖 RFC 3161 "
+                       f"时间戳，保存在数据库之外。签名文件 {a.seal_name} 及其内容 {a.statement_name} 附在本 PDF 中；删除或改写已锚定的"
+                       "记录都会被发现。", size=9.5)
+    else:
+        paragraph(doc, "链头尚未锚定。", size=9.5)
+
+    paragraph(doc, "四、如何核验", size=12, bold=True, space_after=3).paragraph_format.space_before = Pt(10)
     paragraph(doc, f"任何人都可以在 {c.verify_url} 核验已签署的协议 PDF：页面显示签署人、签署时间、签署后是否被修改，以及是否与"
                    "存档文件一致。本证书由学校就业部门以电子签名认证（PAdES，含可信时间戳），认证后不允许任何修改；"
                    "在信任学校的证书颁发机构后，可用任何支持签名验证的 PDF 阅读器（如 Adobe Acrobat、poppler 的 pdfsig）核验。",
@@ -96,7 +124,19 @@ def build_docx(c: CertificateData) -> bytes:
 
 
 def render_pdf(c: CertificateData, settings: DocumentSettings) -> bytes:
-    return docx_to_pdf(build_docx(c), settings)
+    pdf = docx_to_pdf(build_docx(c), settings)
+    if c.anchor is None:
+        return pdf
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    for name, data, mime, description in (
+            (c.anchor.statement_name, c.anchor.statement, "application/json", "证据链链头（锚定内容）"),
+            (c.anchor.seal_name, c.anchor.seal, "application/pkcs7-signature", "链头的 CMS 签名（含 RFC 3161 时间戳）")):
+        embed.embed_file(writer, embed.FileSpec(
+            file_spec_string=name, file_name=name, description=description,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(writer, data, mime_type=mime)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def certify(pdf: bytes, credential: Credential, settings: DocumentSettings, *, location: str | None = None) -> bytes:

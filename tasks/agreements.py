@@ -89,6 +89,13 @@ def remind(params: dict, ctx: JobContext) -> dict:
     return {"sent": sent, "recipients": recipients}
 
 
+def anchor_evidence(agreement_id: int) -> str:
+    """RQ entry point: seal the head of the agreement's evidence chain (signature and RFC 3161 timestamp),
+    enqueued after every change; safe to run twice (each head is sealed once)."""
+    with _app_context():
+        return services.anchor_evidence(agreement_id)
+
+
 def make_certificate(agreement_id: int, verify_url: str) -> str:
     """RQ entry point: render and certify the certificate of the agreement's current evidence; safe to run
     twice (made once per state of the chain)."""

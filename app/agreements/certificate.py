@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.agreements import chain, evidence, pdf
+from app.agreements import anchors, chain, evidence, pdf
 from app.agreements.domain import STATUS_LABELS
 from app.agreements.models import Agreement
 from app.identity.models import Employer, User
@@ -63,6 +63,7 @@ def build(agreement_id: int, verify_url: str) -> Path:
     """Render and certify the certificate of the current state, unless it exists already."""
     from documents.certificate import CertificateData, certify, render_pdf
 
+    anchor = _anchor_data(agreement_id)
     with read_only():  # the transaction ends before LibreOffice works (no SQLite write lock held meanwhile)
         path = path_for(agreement_id)
         if path.exists():
@@ -88,6 +89,7 @@ def build(agreement_id: int, verify_url: str) -> Path:
                        for d in pdf.versions(agreement_id)],
             evidence=[(str(e.seq), local_text(e.at, SECONDS), e.actor_name or "系统", _act(e), e.remote_addr or "—",
                        e.document_sha256 or "", e.entry_hash) for e in entries],
+            anchor=anchor,
         )
         credential = pdf.credential_for(pdf.Party.UNIVERSITY, agreement_id)
     certified = certify(render_pdf(data, settings), credential, settings, location=settings.university_name)
@@ -96,6 +98,22 @@ def build(agreement_id: int, verify_url: str) -> Path:
     partial.write_bytes(certified)
     os.replace(partial, path)  # readers see the whole file or none
     return path
+
+
+def _anchor_data(agreement_id: int):
+    """The current head's anchor (sealed now if the job after the last change has not run yet)."""
+    from documents import seal
+    from documents.certificate import AnchorData
+
+    anchor = anchors.anchor_head(agreement_id)
+    if anchor is None:
+        return None
+    statement, sealed = anchor.statement, anchor.seal_path.read_bytes()
+    report = seal.check(statement, sealed, pdf.trust_roots())
+    return AnchorData(count=anchor.count, head_hash=anchor.head_hash, signer=report.signer,
+                      timestamp=_local(report.timestamp) if report.ok else "无效", statement=statement,
+                      statement_name=anchor.seal_path.with_suffix(".json").name, seal=sealed,
+                      seal_name=anchor.seal_path.name)
 
 
 def _act(entry) -> str:

@@ -7,14 +7,19 @@ the hash of the entry before it (`prev_hash`, 64 zeros for the first) and its ow
                                                          remote_addr, document_sha256, details})
 
 so editing any field of a past entry, deleting an entry or swapping two entries breaks the chain
-(`check_chain`). Deleting the newest entries leaves a shorter valid chain; `verify` therefore also checks
-the chain against the agreement's own state (a status, a number or a signed document version that no
-entry accounts for). The hashing and checking are here, pure and testable without a database; the rows are written and read by
-app/agreements/evidence.py.
+(`check_chain`). Hashes alone do not stop someone who can write to the database: they can edit an entry
+and recompute every hash after it. So each entry also carries `entry_mac = HMAC-SHA256(key, entry_hash)`
+with a key the database does not hold (EVIDENCE_KEY: the environment or a file under var/), and the
+chain's head is anchored outside the database at every change (app/agreements/anchors.py): a shorter
+chain than an anchor's count, or another hash at its count, is a deletion. `verify` also checks the chain
+against the agreement's own state (a status, a number or a signed document version that no entry accounts
+for). The hashing and checking are here, pure and testable without a database; the rows are written and
+read by app/agreements/evidence.py.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -33,6 +38,8 @@ ACT_LABELS = {
     "in_force": "协议生效", "revoked": "撤回邀请", "rescission_requested": "申请解约", "rescission_agreed": "同意解约",
     "rescinded": "协议解除", "downloaded": "下载协议书", "verified": "验证协议书",
 }
+# Acts that only read: every other act changes the agreement, and its chain's head is anchored after it.
+READ_ACTS = frozenset({"viewed", "downloaded", "verified"})
 # The act that must be in the chain when the agreement has reached a status.
 STATUS_ACTS = {status: status for status in (domain.ACCEPTED, domain.DECLINED, domain.EXPIRED, domain.REVOKED,
                                              domain.IN_FORCE, domain.RESCINDED)}
@@ -50,6 +57,7 @@ class EntryLike(Protocol):
     details: dict | None
     prev_hash: str
     entry_hash: str
+    entry_mac: str | None
 
 
 def _timestamp(at: datetime) -> str:
@@ -74,7 +82,12 @@ def entry_hash(prev_hash: str, entry: EntryLike | dict) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical(entry)).hexdigest()
 
 
-def check_chain(label: str, entries: Sequence[EntryLike]) -> list[str]:
+def entry_mac(key: bytes, entry_hash_hex: str) -> str:
+    """The entry's seal: only a holder of the key (never stored in the database) can make it."""
+    return hmac.new(key, entry_hash_hex.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def check_chain(label: str, entries: Sequence[EntryLike], key: bytes) -> list[str]:
     """Problems in one agreement's chain, `entries` in storage order (by id). Empty list = intact."""
     problems: list[str] = []
     prev = GENESIS
@@ -90,6 +103,8 @@ def check_chain(label: str, entries: Sequence[EntryLike]) -> list[str]:
             problems.append(f"{where}：与前一条证据的链接不符（前一条被修改、删除或顺序被调换）")
         if entry_hash(entry.prev_hash, entry) != entry.entry_hash:
             problems.append(f"{where}：内容被修改（哈希值不符）")
+        elif not hmac.compare_digest(entry.entry_mac or "", entry_mac(key, entry.entry_hash)):
+            problems.append(f"{where}：密封值不符（记录在数据库中被改写，哈希值被重新计算）")
         if entry.act not in ACTS:
             problems.append(f"{where}：未知的行为类型 {entry.act!r}")
         if position and entries[position - 1].at > entry.at:

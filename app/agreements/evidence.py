@@ -1,14 +1,17 @@
 """The evidence chain's rows (签约存证): appending an entry in the caller's transaction, reading a chain back,
-and checking every chain against its agreement. The hashing and the checks are app/agreements/chain.py."""
+and checking every chain against its agreement and its anchors. The hashing and the checks are
+app/agreements/chain.py; the anchors outside the database are app/agreements/anchors.py."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
-from app.agreements.chain import ACTS, GENESIS, check_chain, check_state, entry_hash, json_safe
+from app.agreements.chain import ACTS, GENESIS, READ_ACTS, check_chain, check_state, entry_hash, entry_mac, json_safe
 from app.agreements.models import Agreement, AgreementDocument, EvidenceEntry
 from app.identity.models import User
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
+from app.platform.uow import after_commit
 
 
 def append(agreement_id: int, act: str, actor_id: int | None, remote_addr: str | None = None,
@@ -47,8 +50,24 @@ def append(agreement_id: int, act: str, actor_id: int | None, remote_addr: str |
     }
     row["prev_hash"] = last.entry_hash if last else GENESIS
     row["entry_hash"] = entry_hash(row["prev_hash"], row)
+    row["entry_mac"] = entry_mac(_key(), row["entry_hash"])
     session.execute(insert(EvidenceEntry.__table__).values(**row))
+    if act not in READ_ACTS:
+        after_commit(lambda: _request_anchor(agreement_id))
     return None
+
+
+def _key() -> bytes:
+    return current_app.config["EVIDENCE_KEY"].encode("utf-8")
+
+
+def _request_anchor(agreement_id: int) -> None:
+    from rq import Retry
+
+    from app.platform.queue import job_queue
+
+    job_queue().enqueue("tasks.agreements.anchor_evidence", agreement_id, job_timeout=120, result_ttl=600,
+                        failure_ttl=7 * 86400, retry=Retry(max=5, interval=[5, 30, 120, 600, 3600]))
 
 
 def last_entry(agreement_id: int):
@@ -84,14 +103,21 @@ def verify(agreement_id: int | None = None) -> list[str]:
         by_agreement.setdefault(entry.agreement_id, []).append(entry)
     for row in db.session.execute(doc_query):
         signed.setdefault(row.agreement_id, []).append(row.sha256)
+    from app.agreements import anchors
+
     problems: list[str] = []
+    key = _key()
     for a in agreements:
         label = f"协议 AGR-{a.id}" + (f"（{a.number}）" if a.number else "")
         chain = by_agreement.get(a.id, [])
-        problems += check_chain(label, chain)
+        problems += check_chain(label, chain, key)
         problems += check_state(label, a.status, a.number, signed.get(a.id, []), chain)
+        problems += anchors.problems(label, a.id, [e.entry_hash for e in chain])
     orphans = set(by_agreement) - set(ids)
     problems += [f"证据记录指向不存在的协议 {i}" for i in sorted(orphans)]
+    if agreement_id is None:
+        problems += [f"协议 AGR-{i} 的证据链已由学校签名锚定，但协议已从数据库中消失"
+                     for i in sorted(anchors.anchored_agreements() - set(ids))]
     return problems
 
 

@@ -57,7 +57,8 @@ class AgreementDocument(db.Model):
 
 
 class EvidenceEntry(db.Model):
-    """Append-only and hash-chained: entry_hash = SHA-256(prev_hash + canonical JSON of this entry)."""
+    """Append-only and hash-chained: entry_hash = SHA-256(prev_hash + canonical JSON of this entry);
+    entry_mac = HMAC-SHA256(EVIDENCE_KEY, entry_hash), with a key kept outside the database."""
 
     __tablename__ = "evidence_entry"
     __table_args__ = (UniqueConstraint("agreement_id", "seq"),)
@@ -74,3 +75,4 @@ class EvidenceEntry(db.Model):
     details: Mapped[dict | None] = mapped_column(Json)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    entry_mac: Mapped[str | None] = mapped_column(String(64))

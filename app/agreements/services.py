@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import engine, forms
 from app.agreements import (
+    anchors,
     certificate,
     chain,
     domain,
@@ -468,6 +469,12 @@ def sign_document(agreement_id: int, party: str, actor_id: int | None, job_key: 
     is recorded as the actor)."""
     return _signing_skipped(agreement_id) or pdf.sign(agreement_id, party, actor_id, job_key,
                                                       remote_addr=remote_addr)
+
+
+def anchor_evidence(agreement_id: int) -> str:
+    """Seal the head of the agreement's evidence chain outside the database (app/agreements/anchors.py)."""
+    made = anchors.anchor_head(agreement_id)
+    return made.seal_path.name if made is not None else ""
 
 
 def build_certificate(agreement_id: int, verify_url: str) -> str:

@@ -7,6 +7,8 @@ Needs LibreOffice, poppler and NSS tools like tests/documents/test_documents.py.
 """
 from __future__ import annotations
 
+import io
+import json
 import multiprocessing
 import os
 import re
@@ -29,7 +31,7 @@ from app.engine import timers
 from app.engine.models import Job
 from app.engine.registry import OPERATIONS, JobContext
 from app.platform.extensions import db
-from documents import pki, verify
+from documents import pki, seal, verify
 from tests.agreements.test_agreement_helpers import (  # noqa: F401 - fixtures
     TASK_CLIENT,
     TERMS,
@@ -222,6 +224,16 @@ def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, 
     for value in ("就业协议书签署审计证书", row.number, "张三丰", "北京星河科技有限公司", "发出签约邀请", "退回修改：联系电话有误",
                   "10.0.0.5", TASK_CLIENT, doc.sha256, entries[-1].entry_hash, "完整"):
         assert value in text, value
+    # the chain's head, sealed outside the database (signed, RFC 3161 timestamp), printed and attached
+    assert "三、链头锚定" in text and str(len(entries)) in text
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    attached = PdfFileReader(io.BytesIO(certificate)).root["/Names"]["/EmbeddedFiles"]["/Names"]
+    files = {str(attached[i]): attached[i + 1].get_object()["/EF"]["/F"].get_object().data
+             for i in range(0, len(attached), 2)}
+    name = f"{len(entries):06d}-{entries[-1].entry_hash[:16]}"
+    assert seal.check(files[f"{name}.json"], files[f"{name}.p7s"], [ca_path]).ok
+    assert json.loads(files[f"{name}.json"])["head_hash"] == entries[-1].entry_hash
     assert verify.verify_pdf(flip_byte_in_signed_content(certificate, len(certificate) // 2), [ca_path]).all_ok is False
     agreements.record_act(first, "viewed", student, "10.0.0.9")  # a new entry: a new certificate
     assert agreement_certificate.path_for(first) != path and agreement_certificate.current(first) is None

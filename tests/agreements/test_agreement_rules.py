@@ -324,6 +324,70 @@ def test_evidence_chain_detects_altered_deleted_and_reordered_rows(people, ctx):
     assert result.exit_code == 0, result.output
 
 
+def test_evidence_check_catches_a_database_writer_rewriting_or_cutting_the_chain(people, ctx):
+    """Issue 8.4: the two attacks of someone with write access to the database. The entries' seals (a key
+    outside the database) and the chain heads anchored outside it (signed, RFC 3161 timestamped) catch both."""
+    from app.agreements import anchors, pdf
+    from documents import seal
+
+    student, student_no = people.student()
+    _employer, hr = people.employer()
+    agreement_id = agreements.issue_offer(hr, student_no, TERMS, "10.2.2.1")
+    complete(agreement(agreement_id).instance_id, "student_respond", ACCEPT, student)
+    agreements.record_act(agreement_id, "filled", hr, "10.2.2.3", {"part": "employer", "changes": {"pay": "9000"}})
+    agreements.record_act(agreement_id, "viewed", student, "10.2.2.4")
+    table = EvidenceEntry.__table__
+    rows = db.session.execute(select(table).where(table.c.agreement_id == agreement_id).order_by(table.c.seq)).all()
+    db.session.rollback()
+    assert [r.act for r in rows][-2:] == ["filled", "viewed"] and all(r.entry_mac for r in rows)
+    # every change anchored by the worker job after it (RQ synchronous here); the trailing view is not a change
+    sealed = anchors.anchors_of(agreement_id)
+    assert sealed[-1].count == len(rows) - 1 and sealed[-1].head_hash == rows[-2].entry_hash
+    assert {a.count for a in sealed} >= {1, len(rows) - 1}
+    report = seal.check(sealed[-1].statement, sealed[-1].seal_path.read_bytes(), pdf.trust_roots())
+    assert report.ok and report.signer == "示范大学就业指导中心" and report.timestamp is not None
+    runner = ctx.test_cli_runner()
+    check = ["evidence-check", "--agreement", str(agreement_id)]
+    assert runner.invoke(args=check).exit_code == 0
+
+    def sql(*statements):
+        with unit_of_work() as uow:
+            for statement in statements:
+                uow.execute(statement)
+            uow.commit()
+
+    # 1. entry 2 rewritten (another address) and every hash after it recomputed: the links all hold
+    forged, prev = [], rows[0].entry_hash
+    for row in rows[1:]:
+        values = row._asdict() | {"prev_hash": prev}
+        if row.seq == 2:
+            values["remote_addr"] = "192.168.0.66"
+        values["entry_hash"] = prev = chain.entry_hash(prev, values)
+        forged.append(values)
+    sql(*(update(table).where(table.c.id == v["id"]).values(**v) for v in forged))
+    assert not any("链接不符" in p or "哈希值不符" in p for p in agreement_queries.evidence_problems(agreement_id))
+    result = runner.invoke(args=check)
+    assert result.exit_code == 1
+    assert "第 2 条" in result.output and "密封值不符" in result.output
+    assert "与学校签名锚定的链哈希不符" in result.output  # the anchored heads name the old hashes too
+    sql(*(update(table).where(table.c.id == r.id).values(**r._asdict()) for r in rows))
+    assert runner.invoke(args=check).exit_code == 0
+
+    # 2. the last entries deleted: a shorter chain that is valid, and the agreement's state needs none of them
+    sql(delete(table).where(table.c.agreement_id == agreement_id, table.c.seq >= len(rows) - 1))
+    left = evidence.entries(agreement_id)
+    a = agreement(agreement_id)
+    assert chain.check_chain("x", left, ctx.config["EVIDENCE_KEY"].encode()) == []
+    assert chain.check_state("x", a.status, a.number, [], left) == []
+    db.session.rollback()
+    result = runner.invoke(args=check)
+    assert result.exit_code == 1
+    assert f"证据链只剩 {len(rows) - 2} 条" in result.output and f"第 {len(rows) - 1}–{len(rows) - 1} 条被删除" in result.output
+    for row in rows[-2:]:
+        sql(insert(table).values(**row._asdict()))
+    assert runner.invoke(args=check).exit_code == 0
+
+
 def test_employer_registration_and_qualification_review(people, ctx, unique):
     code = credit_code()
     with pytest.raises(employers.EmployerError, match="统一社会信用代码不正确") as err:
