@@ -1,7 +1,7 @@
 """evidence entries sealed with a key outside the database (entry_mac)
 
 Revision ID: c3a9e5d17b42
-Revises: 592e5c39d79b
+Revises: 8189664ec0e9
 Create Date: 2026-11-30 11:40:00
 
 Entries written before this revision are sealed here with the installation's EVIDENCE_KEY, when their
@@ -11,7 +11,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 'c3a9e5d17b42'
-down_revision = '592e5c39d79b'
+down_revision = '8189664ec0e9'
 branch_labels = None
 depends_on = None
 
