@@ -5,7 +5,7 @@ Public surface (everything else in this package is internal). The application wi
 """
 from app.engine.assignment import claim_task, reassign_task, unclaim_task
 from app.engine.definitions import (
-    Source, check, definition_file, definition_files, deploy, deploy_directory, deploy_upload, latest_definition,
+    Source, check, definition_file, definition_files, deploy, deploy_directory, latest_definition,
     latest_definitions, library_form,
 )
 from app.engine.errors import (
@@ -24,7 +24,7 @@ __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
     "NotFound", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
     "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
-    "deploy_directory", "deploy_upload", "get_state", "latest_definition", "latest_definitions", "library_form",
+    "deploy_directory", "get_state", "latest_definition", "latest_definitions", "library_form",
     "migrate_all", "migrate_instance", "migration_problems",
     "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "start_instance", "suspend",
     "task_data", "terminate", "unclaim_task",

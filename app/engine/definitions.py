@@ -330,13 +330,6 @@ def deploy_directory(directory: Path | None = None, deployed_by: int | None = No
     return deploy(sources, deployed_by=deployed_by) if sources else []
 
 
-def deploy_upload(name: str, content: bytes, deployed_by: int | None = None) -> list[ProcessDefinition]:
-    """Deploy one uploaded file; processes in bpmn/ are available to its call activities."""
-    if not re.fullmatch(r"[\w\-. ]{1,120}\.bpmn", name):
-        raise DeployError([(name, None, "file name must end in .bpmn and use letters, digits, - _ . only")])
-    return deploy([Source(name, content)], library=library_sources(), deployed_by=deployed_by)
-
-
 def latest_definition(process_key: str) -> ProcessDefinition:
     from app.engine.errors import NotFound
 

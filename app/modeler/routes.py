@@ -69,6 +69,22 @@ def new_process():
     return redirect(url_for("modeler.edit", process_key=draft.process_key))
 
 
+@bp.post("/import")
+@permission_required(MODEL)
+def import_file():
+    upload = request.files.get("bpmn")
+    try:
+        if upload is None or not upload.filename:
+            raise services.Invalid(_("Choose a .bpmn file."))
+        process_key = services.import_file(principal(), upload.read(services.MAX_IMPORT + 1))
+    except services.ModelerError as err:
+        flash(str(err.message), "error")
+        return render_template("modeler/library.html", rows=queries.library(principal(), services.may_edit)), \
+            err.status
+    flash(_("The file is now the draft of %(key)s: check it and deploy it here.", key=process_key), "success")
+    return redirect(url_for("modeler.edit", process_key=process_key))
+
+
 @bp.get("/<process_key>")
 @permission_required(MODEL)
 def process(process_key: str):

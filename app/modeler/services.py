@@ -120,6 +120,42 @@ def create_process(principal: Principal, process_key: str, name: str) -> Process
     return draft
 
 
+MAX_IMPORT = 2 * 1024 * 1024
+
+
+def import_file(principal: Principal, content: bytes) -> str:
+    """A .bpmn file made elsewhere (Camunda or SpiffArena modeler, a colleague's export) becomes the draft of the
+    process it defines: a new process (its owner: the importer), or the next revision of an existing one's draft
+    (its forms and decision tables kept). Nothing is deployed: the owner checks and deploys it in the modeler.
+    Returns the process id."""
+    if not principal.can(MODEL):
+        raise NotAllowed(_l("You may not create processes."))
+    if len(content) > MAX_IMPORT:
+        raise Invalid(_l("The file is larger than 2 MiB."), [("bpmn", None, "too_large")])
+    try:
+        bpmn = content.decode("utf-8-sig")
+        ids = drafts.executable_ids(bpmn)
+    except (UnicodeDecodeError, engine.DeployError):
+        raise Invalid(_l("This is not a BPMN file (BPMN 2.0 XML, UTF-8)."), [("bpmn", None, "invalid")]) from None
+    if len(ids) != 1 or not drafts.KEY.match(ids[0] or ""):
+        raise Invalid(_l("The file must hold exactly one executable process with a valid id (it has %(n)s).",
+                         n=len(ids)), [("bpmn", None, "processes")])
+    process_key = ids[0]
+    known = db.session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == process_key)
+                               .limit(1)).scalar() or db.session.execute(
+        select(ProcessDraft.id).where(ProcessDraft.process_key == process_key)).scalar()
+    if known:
+        draft = draft_for(principal, process_key)
+        _write(principal, process_key, draft.revision, DraftContent(bpmn, dict(draft.files or {})))
+        return process_key
+    with unit_of_work() as session:
+        session.add(ProcessDraft(process_key=process_key, bpmn_xml=bpmn, files={}, revision=1,
+                                 created_by=principal.id, updated_by=principal.id))
+        session.add(ProcessOwner(process_key=process_key, user_id=principal.id, added_by=principal.id))
+        session.commit()
+    return process_key
+
+
 def draft_for(principal: Principal, process_key: str) -> ProcessDraft:
     """The process's draft. Without one, the latest version as revision 0 of a draft not stored yet (looking
     writes nothing; the first save stores it)."""

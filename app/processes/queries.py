@@ -71,23 +71,6 @@ def diagram_xml(principal: Principal, instance_id: int) -> str | None:
     return translate_bpmn(db.session.get(ProcessDefinition, instance.definition_id).bpmn_xml)
 
 
-def definitions() -> list[ProcessDefinition]:
-    """Every deployed version, newest first per process."""
-    return list(db.session.execute(select(ProcessDefinition).order_by(
-        ProcessDefinition.process_key, ProcessDefinition.version.desc())).scalars())
-
-
-def running_counts() -> dict[int, int]:
-    """definition id -> how many of its instances are running or suspended."""
-    return dict(db.session.execute(
-        select(ProcessInstance.definition_id, func.count()).where(ProcessInstance.status.in_(("running", "suspended")))
-        .group_by(ProcessInstance.definition_id)).all())
-
-
-def definition(definition_id: int) -> ProcessDefinition | None:
-    return db.session.get(ProcessDefinition, definition_id)
-
-
 def visible_instance(principal: Principal, instance_id: int) -> ProcessInstance | None:
     return db.session.execute(select(ProcessInstance).where(
         ProcessInstance.id == instance_id, instance_clause(principal))).scalar_one_or_none()

@@ -1,6 +1,6 @@
 """Process pages: starting a process and the requests I started; instance pages (the diagram with
-highlights, the timeline, open tasks) and the overview; the definitions admin page (upload, versions,
-source, migration)."""
+highlights, the timeline, open tasks) and the overview. Definitions are imported, deployed, downloaded and
+migrated in the process library (app/modeler)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +13,6 @@ from app.processes.queries import STATUSES
 
 processes_bp = Blueprint("processes", __name__, url_prefix="/processes", template_folder="templates")
 bp = Blueprint("instances", __name__, url_prefix="/instances", template_folder="templates")
-definitions_bp = Blueprint("definitions", __name__, url_prefix="/admin/processes", template_folder="templates")
 
 
 # -- starting ---------------------------------------------------------------------------------------------
@@ -99,57 +98,3 @@ def retry_incident(incident_id: int):
     except services.ProcessActionRefused as err:
         flash(str(err), "error")
     return redirect(url_for("instances.overview"))
-
-
-# -- definitions (administration) ---------------------------------------------------------------------------
-
-@definitions_bp.get("")
-@permission_required("process.deploy")
-def index():
-    return render_template("admin/processes.html", definitions=queries.definitions(),
-                           running=queries.running_counts(), problems=None)
-
-
-@definitions_bp.post("")
-@permission_required("process.deploy")
-def upload():
-    upload = request.files.get("bpmn")
-    if upload is None or not upload.filename:
-        flash(_("Choose a .bpmn file."), "error")
-        return redirect(url_for("definitions.index"))
-    content = upload.read(services.MAX_BPMN_UPLOAD + 1)
-    try:
-        if len(content) > services.MAX_BPMN_UPLOAD:
-            raise services.DeployError([(upload.filename, None, _("file is larger than 2 MiB"))])
-        deployed = services.deploy_upload(upload.filename, content, deployed_by=principal().id)
-    except services.DeployError as err:
-        return render_template("admin/processes.html", definitions=queries.definitions(), running={},
-                               problems=err.problems), 422
-    for d in deployed:
-        flash(_("%(name)s is now at version %(version)s.", name=d.name, version=d.version), "success")
-    return redirect(url_for("definitions.index"))
-
-
-@definitions_bp.get("/<int:definition_id>/source.bpmn")
-@permission_required("process.deploy")
-def source(definition_id: int):
-    definition = queries.definition(definition_id) or abort(404)
-    return definition.bpmn_xml, 200, {"Content-Type": "application/xml",
-                                      "Content-Disposition": f"attachment; filename={definition.source_name}"}
-
-
-@definitions_bp.post("/<int:definition_id>/migrate")
-@permission_required("process.deploy")
-def migrate(definition_id: int):
-    target = queries.definition(definition_id) or abort(404)
-    try:
-        source_id = int(request.form.get("from_definition", ""))
-        result = services.migrate_instances(source_id, target.id, principal().id)
-    except (ValueError, services.ProcessActionRefused) as err:
-        flash(_("Migration failed: %(error)s", error=str(err)), "error")
-        return redirect(url_for("definitions.index"))
-    flash(_("%(n)s instances moved to version %(v)s.", n=len(result.migrated), v=target.version), "success")
-    for instance_id, unmatched in result.refused.items():
-        flash(_("Instance %(id)s stays: tasks %(tasks)s do not exist in the new version.", id=instance_id,
-                tasks=", ".join(unmatched)), "error")
-    return redirect(url_for("definitions.index"))

@@ -1,5 +1,5 @@
-"""Use cases around processes: starting one from the portal, managing instances and incidents, deploying
-and migrating definitions. Engine refusals come out as `ProcessActionRefused` (its message is for users)."""
+"""Use cases around processes: starting one from the portal, managing instances and incidents (deploying
+and migrating definitions: app/modeler). Engine refusals come out as `ProcessActionRefused` (its message is for users)."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,8 +12,6 @@ from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 from app.processes.queries import startable
 
-MAX_BPMN_UPLOAD = 2 * 1024 * 1024
-DeployError = engine.DeployError
 
 
 class NotStartable(Exception):
@@ -73,18 +71,5 @@ def manage_instance(instance_id: int, action: str, actor_id: int, remote_addr: s
 def retry_incident(incident_id: int, actor_id: int) -> None:
     try:
         engine.retry_incident(incident_id, actor_id)
-    except engine.EngineError as err:
-        raise ProcessActionRefused(str(err)) from None
-
-
-def deploy_upload(file_name: str, content: bytes, deployed_by: int) -> list:
-    """Deploy an uploaded .bpmn file (DeployError lists what is wrong, by file and element)."""
-    return engine.deploy_upload(file_name, content, deployed_by=deployed_by)
-
-
-def migrate_instances(source_definition_id: int, target_definition_id: int, actor_id: int):
-    """Move the running instances of one version to another; returns the engine's MigrationResult."""
-    try:
-        return engine.migrate_all(source_definition_id, target_definition_id, actor_id)
     except engine.EngineError as err:
         raise ProcessActionRefused(str(err)) from None

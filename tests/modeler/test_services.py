@@ -361,3 +361,52 @@ def test_a_forms_own_english_is_shown_in_english(owner, unique, ctx):
     assert kind.label == "Kind" and kind.help == "Choose one"
     assert [c.label for c in kind.choices] == ["Paid", "无薪"]  # no English given: as written
     assert chinese.title == "实习申请表" and chinese.fields[0].label == "实习类型"
+
+
+def test_an_imported_file_becomes_a_draft_checked_and_deployed_in_the_modeler(owner, unique, ctx):
+    from app.modeler.models import ProcessDraft, ProcessOwner
+
+    key = f"p_{unique}"
+    assert services.import_file(owner, m.two_step(key).encode("utf-8")) == key
+    draft = db.session.execute(select(ProcessDraft).where(ProcessDraft.process_key == key)).scalar_one()
+    assert draft.revision == 1 and draft.bpmn_xml == m.two_step(key)
+    assert db.session.get(ProcessOwner, (key, owner.id)) is not None  # the importer owns it
+    assert db.session.execute(select(ProcessDefinition.id).where(ProcessDefinition.process_key == key)).first() is None
+    # the owner adds its form in the modeler, then imports a changed diagram: the next revision, the form kept
+    revision = services.save_draft(owner, key, 1, DraftContent(draft.bpmn_xml, m.review_form()))
+    assert services.import_file(owner, ("\ufeff" + m.two_step(key, "sign")).encode("utf-8")) == key
+    db.session.expire_all()
+    draft = db.session.execute(select(ProcessDraft).where(ProcessDraft.process_key == key)).scalar_one()
+    assert draft.revision == revision + 1 and draft.files == m.review_form() and "sign" in draft.bpmn_xml
+    version, _revision = services.deploy_draft(owner, key, draft.revision, DraftContent(draft.bpmn_xml, draft.files))
+    assert version.version == 1
+    # an existing process is changed only by its owners; a deployed one too
+    other_owner = _user(f"other_{unique}", "process_owner")
+    with pytest.raises(services.NotAllowed):
+        services.import_file(other_owner, m.two_step(key).encode("utf-8"))
+    with pytest.raises(services.NotAllowed):
+        services.import_file(_user(f"staff_{unique}", "staff"), m.two_step(f"q_{unique}").encode("utf-8"))
+
+
+@pytest.mark.parametrize("content", [
+    b"not xml at all", b"<html><body>hello</body></html>", "<?xml version='1.0'?><a>é</a>".encode("latin-1"),
+    b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e 'x'>]><bpmn:definitions xmlns:bpmn="
+    b"'http://www.omg.org/spec/BPMN/20100524/MODEL'/>",
+    b"<bpmn:definitions xmlns:bpmn='http://www.omg.org/spec/BPMN/20100524/MODEL'/>",  # no process
+    b"x" * (services.MAX_IMPORT + 1),
+])
+def test_an_import_that_is_no_single_process_is_refused_and_stores_nothing(owner, ctx, content):
+    from app.modeler.models import ProcessDraft
+
+    before = db.session.execute(select(ProcessDraft.id)).all()
+    with pytest.raises(services.Invalid):
+        services.import_file(owner, content)
+    assert db.session.execute(select(ProcessDraft.id)).all() == before
+
+
+def test_an_import_with_two_executable_processes_is_refused(owner, unique, ctx):
+    one, two = m.two_step(f"a_{unique}"), m.two_step(f"b_{unique}")
+    body = two[two.index("<bpmn:process"):two.index("</bpmn:process>") + len("</bpmn:process>")]
+    both = one.replace("</bpmn:process>", "</bpmn:process>" + body, 1)
+    with pytest.raises(services.Invalid):
+        services.import_file(owner, both.encode("utf-8"))
