@@ -49,6 +49,7 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "bpm")
     # Business areas: one line each (docs/areas.md). Their BPMN and form folders, service operations,
     # pages, permissions, menu entries, demo data and jobs come with them.
+    ARCHIVE_DEMO_COHORT = int(os.environ.get("ARCHIVE_DEMO_COHORT", "2000"))  # students in the demo archives
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area",
              "app.archives.area", "app.reporting.area")
     VAR_DIR = VAR_DIR
@@ -152,6 +153,7 @@ class ProductionConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    ARCHIVE_DEMO_COHORT = 60  # enough for every stage; the web tests load the demo once per database
     PUBLIC_POSTS_PER_WINDOW = 10_000  # tests post to public forms from one address all session long
     OPERATION_MODULES = ("tasks.operations", "tests.operations")
     WTF_CSRF_ENABLED = False

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.archives import models, notices  # noqa: F401 - models: the area's tables (Alembic sees them)
+from app.archives import demo, models, notices  # noqa: F401 - models: the area's tables (Alembic sees them)
 from app.archives.routes import bp
-from app.platform.areas import Area, NavEntry, ReportDefinition
+from app.platform.areas import Area, DemoData, NavEntry, ReportDefinition
 
 AREA = Area(
     name="archives",
@@ -15,6 +15,7 @@ AREA = Area(
     blueprints=(bp,),
     nav=(NavEntry(_l("Archives"), "archives.index", permission="archive.view", order=45),),
     operations=("tasks.archives",),
+    demo=DemoData("archives", demo.load, (), after=("identity",)),
     reports=(
         ReportDefinition("archives.destination_rate", _l("Graduate destination rate (毕业去向落实率)"),
                          "destination.report", process_keys=("student_archive",),

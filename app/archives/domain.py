@@ -125,11 +125,16 @@ FOLLOWUP_WINDOW = timedelta(days=60)
 FOLLOWUP_REMINDERS = (timedelta(days=14), timedelta(days=35))
 
 
-def schedule(enrolment_year: int, graduation_year: int) -> dict:
+def schedule(enrolment_year: int, graduation_year: int, today: date | None = None) -> dict:
     """The archive process's dates (ISO text, the office's time zone): one profile update each study year
     (1 October, open 60 days), the intention survey at the start of the graduation year, the change deadline,
-    follow-ups 6 months and 3 years after graduation (reminders after 14 and 35 days, closed after 60)."""
-    profile_days = [date(year, 10, 1) for year in range(enrolment_year, graduation_year - 1)]
+    follow-ups 6 months and 3 years after graduation (reminders after 14 and 35 days, closed after 60).
+    A student whose archive opens after enrolment (`today`) is not asked for the years already over."""
+    first = enrolment_year
+    if today is not None:
+        first = max(first, int(academic_year(today)[:4]))
+    profile_years = list(range(first, graduation_year - 1))
+    profile_days = [date(year, 10, 1) for year in profile_years]
     grad = graduation_day(graduation_year)
 
     def followup(months: int, prefix: str) -> dict:
@@ -143,7 +148,7 @@ def schedule(enrolment_year: int, graduation_year: int) -> dict:
         "enrolment_year": enrolment_year, "graduation_year": graduation_year,
         "profile_dates": [local_moment(d).isoformat() for d in profile_days],
         "profile_closes": [(local_moment(d) + PROFILE_WINDOW).isoformat() for d in profile_days],
-        "profile_round": 0,
+        "profile_round": 0, "profile_years": profile_years,
         "survey_at": local_moment(date(graduation_year - 1, 10, 1)).isoformat(),
         "change_deadline": change_deadline(graduation_year).isoformat(),
         **followup(6, "followup_6m"), **followup(36, "followup_3y"),

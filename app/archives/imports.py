@@ -413,3 +413,22 @@ def export_workbook(principal: Principal) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def import_texts(rows: list[dict[str, str]], actor_id: int | None) -> dict:
+    """Rows given as the columns' text (not a file: the demo, a bench, an outside system's feed), checked and
+    applied like an uploaded workbook; raises ValueError listing the problems when any row is bad."""
+    columns = sheet()
+    parsed, problems = [], []
+    for number, texts in enumerate(rows, start=2):
+        row, found = xl.parse_values(columns, texts)
+        problems += [xl.Problem(number, p.column, p.message) for p in found]
+        if row is not None:
+            parsed.append(xl.Row(number, row.values))
+    with unit_of_work() as uow:
+        good = _resolve(parsed, _directory(uow), problems, columns)
+        existing = _existing(uow, [r.values["student_no"] for r in good])
+        uow.commit()
+    if problems:
+        raise ValueError("; ".join(f"{p.row}/{p.column}: {p.message}" for p in problems[:10]))
+    return apply(Check(good, [], xl.changes(existing, good, "student_no", COMPARED)), actor_id)

@@ -4,7 +4,7 @@ verify and confirm destinations, remind, seal. Each is one unit of work; the pro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -44,9 +44,9 @@ FORM_FIELDS = ("skills", "certificates", "internships", "awards", "intention", "
                "fu_satisfaction", "fu_changed_job", "fu_note")
 
 
-def process_data(student: Student, name: str, archive_id: int) -> dict:
+def process_data(student: Student, name: str, archive_id: int, today: date) -> dict:
     enrolment = student.enrolment_year or student.graduation_year - 4
-    return {**dict.fromkeys(FORM_FIELDS), **domain.schedule(enrolment, student.graduation_year),
+    return {**dict.fromkeys(FORM_FIELDS), **domain.schedule(enrolment, student.graduation_year, today),
             "archive_id": archive_id, "student_id": student.user_id, "student_no": student.student_no,
             "student_name": name, "profile_year": enrolment, "lane_owners": {"student": [student.user_id]}}
 
@@ -58,6 +58,7 @@ def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> 
     if definition is None:
         raise ArchiveError(_l("The archive process is not deployed."))
     created = []
+    today = utcnow().astimezone(domain.LOCAL_TZ).date()
     with unit_of_work() as uow:
         ids = list(student_ids)
         have = set(uow.execute(select(Archive.student_id).where(Archive.student_id.in_(ids))).scalars()) if ids \
@@ -71,7 +72,7 @@ def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> 
             uow.add(archive)
             uow.flush()
             archive.instance_id = engine.start_instance(
-                definition, process_data(student, name, archive.id), business_key=archive_key(student.student_no),
+                definition, process_data(student, name, archive.id, today), business_key=archive_key(student.student_no),
                 started_by=started_by, college_id=student.college_id)
             created.append(archive.id)
         uow.commit()

@@ -88,3 +88,22 @@ def test_manual_create_and_edit_use_the_import_rules(web):
     resp = staff.post(f"/archives/{student_id}/edit", data={**form, "phone": "13700001111"})
     assert resp.status_code == 302
     assert "13700001111" in staff.get(f"/archives/{student_id}").get_data(as_text=True)
+
+
+def test_the_demo_cohort_stands_at_every_stage(web):
+    from datetime import date
+
+    from app.archives import demo, queries
+    from app.archives.models import Destination
+    from app.engine.models import OpenTask
+
+    with web.app.app_context():
+        counts = queries.destination_counts(date(2026, 12, 1), ("graduation_year",), graduation_year=2026)
+        sept = queries.destination_counts(date(2026, 9, 1), ("graduation_year",), graduation_year=2026)
+    demo_graduates = [r for r in demo.cohort(web.app.config["ARCHIVE_DEMO_COHORT"]) if r["graduation_year"] == "2026"]
+    assert counts[0]["graduates"] >= len(demo_graduates) > 0
+    assert 0 < sept[0]["placed"] < counts[0]["placed"] < counts[0]["graduates"]
+    statuses = {s for (s,) in web.query(select(Destination.status))}
+    assert {"registered", "verified", "confirmed"} <= statuses
+    open_steps = {s for (s,) in web.query(select(OpenTask.spec_id).where(OpenTask.process_key == "student_archive"))}
+    assert {"intention_survey", "verify_destination", "confirm_destination"} <= open_steps

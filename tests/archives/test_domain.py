@@ -57,3 +57,10 @@ def test_masking_and_id_numbers():
     assert domain.id_number_problem("110105194912310021") == "check"
     assert domain.id_number_problem("12345") == "format"
     assert domain.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+
+
+def test_an_archive_opened_mid_study_asks_only_from_the_current_year():
+    s = domain.schedule(2022, 2026, today=date(2024, 3, 1))   # academic year 2023-2024
+    assert s["profile_years"] == [2023, 2024] and s["profile_dates"][0][:10] == "2023-10-01"
+    assert domain.schedule(2022, 2026, today=date(2025, 11, 1))["profile_years"] == []
+    assert domain.schedule(2022, 2026, today=date(2022, 9, 1))["profile_years"] == [2022, 2023, 2024]
