@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
 from app import engine
-from app.archives import domain, imports
+from app.archives import domain, imports, services
 from app.archives.models import Archive, Destination
 from app.engine import timers
 from app.engine.models import OpenTask
@@ -97,9 +97,17 @@ def load() -> None:
     db.session.rollback()
     with _jobs_at_once():
         imports.import_texts(rows, staff)
+        services.open_archives(_without_archive(), started_by=staff)  # the directory's own students
         while timers.fire_due(limit=500):  # what the scheduler does once it runs
             pass
         _graduating_class(staff)
+
+
+def _without_archive() -> list[int]:
+    ids = list(db.session.execute(select(Student.user_id).outerjoin(Archive, Archive.student_id == Student.user_id)
+                                  .where(Archive.id.is_(None))).scalars())
+    db.session.rollback()
+    return ids
 
 
 def _proof() -> dict:

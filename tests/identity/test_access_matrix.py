@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.engine.models import Incident, OpenTask, ProcessDefinition
 from app.identity.models import User
+from tests.archives import matrix as archive_matrix
 from tests.interviews import matrix as interview_matrix
 from tests.web import ROLE_USERS
 
@@ -37,7 +38,8 @@ def objects(web):
     return {"task": task_guid, "instance": instance_id, "definition": definition_id, "incident": incident_id,
             "agreement": _matrix_agreement(web), "student": student_id,
             "notification": _student_notification(web, student_id, task_guid),
-            "interviews": interview_matrix.objects(web, ROLE_USERS["student"], ROLE_USERS["employer"])}
+            "interviews": interview_matrix.objects(web, ROLE_USERS["student"], ROLE_USERS["employer"]),
+            "archives": archive_matrix.objects(web, ROLE_USERS["student"])}
 
 
 def _student_notification(web, student_id: int, task_guid: str) -> int:
@@ -131,6 +133,7 @@ def routes(o):
         ("GET", "/events", {r: 401 for r in ROLES}),
         ("GET", f"/live/token?c=user:{o['student']}", expect(403, 200, 403, 403, 403, 403, 403)),
         *interview_matrix.routes(o["interviews"], expect),
+        *archive_matrix.routes(o["archives"], expect),
     ]
 
 
