@@ -49,6 +49,47 @@ _MODELER = [
     _l("no role has this lane"), _l("unknown"),
 ]
 
+# bpmn-js's own labels (palette, context pad, the "change element" menu), asked for by its translate service
+# (app/modeler/assets/translate.js); tests/modeler/test_texts.py checks the list against the installed bpmn-js
+BPMN_JS = [
+    _l("Activate hand tool"), _l("Activate lasso tool"), _l("Activate create/remove space tool"),
+    _l("Activate global connect tool"), _l("Create start event"), _l("Create intermediate/boundary event"),
+    _l("Create end event"), _l("Create gateway"), _l("Create task"), _l("Create data object reference"),
+    _l("Create data store reference"), _l("Create expanded sub-process"), _l("Create pool/participant"),
+    _l("Create group"), _l("Add lane above"), _l("Add lane below"), _l("Add text annotation"),
+    _l("Append compensation activity"), _l("Append conditional intermediate catch event"), _l("Append end event"),
+    _l("Append gateway"), _l("Append intermediate/boundary event"), _l("Append message intermediate catch event"),
+    _l("Append receive task"), _l("Append signal intermediate catch event"), _l("Append task"),
+    _l("Append timer intermediate catch event"), _l("Change element"), _l("Connect to other element"),
+    _l("Connect using association"), _l("Connect using data input association"), _l("Delete"),
+    _l("Divide into three lanes"), _l("Divide into two lanes"), _l("Search in diagram"), _l("Collection"),
+    _l("Loop"), _l("Parallel multi-instance"), _l("Sequential multi-instance"), _l("Participant multiplicity"),
+    _l("Toggle non-interrupting"), _l("Ad-hoc sub-process (collapsed)"), _l("Ad-hoc sub-process (expanded)"),
+    _l("Boundary event"), _l("Business rule task"), _l("Call activity"), _l("Cancel boundary event"),
+    _l("Cancel end event"), _l("Compensation boundary event"), _l("Compensation end event"),
+    _l("Compensation intermediate throw event"), _l("Compensation start event"), _l("Complex gateway"),
+    _l("Conditional boundary event (non-interrupting)"), _l("Conditional boundary event"),
+    _l("Conditional intermediate catch event"), _l("Conditional start event (non-interrupting)"),
+    _l("Conditional start event"), _l("Data object reference"), _l("Data store reference"),
+    _l("Empty pool/participant"), _l("End event"), _l("Error boundary event"), _l("Error end event"),
+    _l("Error start event"), _l("Escalation boundary event (non-interrupting)"), _l("Escalation boundary event"),
+    _l("Escalation end event"), _l("Escalation intermediate throw event"),
+    _l("Escalation start event (non-interrupting)"), _l("Escalation start event"), _l("Event sub-process"),
+    _l("Event-based gateway"), _l("Exclusive gateway"), _l("Expanded pool/participant"), _l("Inclusive gateway"),
+    _l("Intermediate throw event"), _l("Link intermediate catch event"), _l("Link intermediate throw event"),
+    _l("Manual task"), _l("Message boundary event (non-interrupting)"), _l("Message boundary event"),
+    _l("Message end event"), _l("Message intermediate catch event"), _l("Message intermediate throw event"),
+    _l("Message start event (non-interrupting)"), _l("Message start event"), _l("Parallel gateway"),
+    _l("Receive task"), _l("Script task"), _l("Send task"), _l("Service task"),
+    _l("Signal boundary event (non-interrupting)"), _l("Signal boundary event"), _l("Signal end event"),
+    _l("Signal intermediate catch event"), _l("Signal intermediate throw event"),
+    _l("Signal start event (non-interrupting)"), _l("Signal start event"), _l("Start event"),
+    _l("Sub-process (collapsed)"), _l("Sub-process (expanded)"), _l("Task"), _l("Terminate end event"),
+    _l("Timer boundary event (non-interrupting)"), _l("Timer boundary event"), _l("Timer intermediate catch event"),
+    _l("Timer start event (non-interrupting)"), _l("Timer start event"), _l("Transaction"), _l("User task"),
+    _l("Sequence flow"), _l("Default flow"), _l("Conditional flow"), _l("Sub-process"), _l("Ad-hoc sub-process"),
+]
+
 # keys the scripts build: field types, form problems
 _KEYED = {
     "type:text": _l("Text"), "type:textarea": _l("Long text"), "type:number": _l("Number"),
@@ -98,7 +139,7 @@ def _source(text) -> str:
 
 
 def modeler_texts() -> dict[str, str]:
-    table = {_source(t): str(t) for t in _MODELER}
+    table = {_source(t): str(t) for t in (*_MODELER, *BPMN_JS)}
     table.update({key: str(t) for key, t in _KEYED.items()})
     return table
 

@@ -12,6 +12,7 @@ import { dialog, el, postJSON, readConfig, translator } from './dom.js';
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 import { setBodyExtension, setCondition, setSpiffProperty } from './properties/commands.js';
 import PlatformProvider from './properties/provider.js';
+import { translateModule } from './translate.js';
 
 const PlatformModule = { __init__: ['platformPropertiesProvider'], platformPropertiesProvider: ['type', PlatformProvider] };
 
@@ -33,7 +34,8 @@ export function start() {
     propertiesPanel: { parent: '#properties', layout: { groups: Object.fromEntries(['general', 'platform-process', 'platform-lane',
       'platform-form', 'platform-task', 'platform-service', 'platform-script', 'platform-condition', 'platform-timer',
       'platform-message', 'platform-decision'].map((id) => [id, { open: true }])) } },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, PlatformModule, lintModule],
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, PlatformModule, lintModule,
+      translateModule(config.texts)],
     moddleExtensions: { spiffworkflow: spiffModdle },
     linting: { bpmnlint: lintConfig({ operations: config.operations.map((o) => o.name), messages: config.lintMessages }), active: true },
     platform
