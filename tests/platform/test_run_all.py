@@ -83,3 +83,40 @@ def test_a_piece_that_dies_stops_the_others(tmp_path, redis_url):
         finally:
             if _group_alive(proc.pid):
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_sigterm_stops_the_embedded_redis_too(tmp_path):
+    """Without REDIS_URL, make run serves on the embedded Redis (a daemon, outside its process group): stopping
+    make run stops it as well, and its socket is gone."""
+    from app.platform.queue import embedded_redis_pid
+
+    port = _free_port()
+    proc = _start(tmp_path, "", port)
+    try:
+        _wait_for_port(port, proc)
+        pid = embedded_redis_pid(tmp_path)
+        assert pid is not None, "make run did not start the embedded Redis"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        deadline = time.time() + 15
+        while _process_alive(pid) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not _process_alive(pid), "the embedded Redis outlived make run"
+        assert not (tmp_path / "redis.sock").exists()
+    finally:
+        if _group_alive(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
+        from app.platform.queue import stop_embedded_redis
+
+        stop_embedded_redis(tmp_path)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is not running any more
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
