@@ -4,13 +4,15 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 
 from app.engine import history
-from app.engine.errors import Conflict, NotFound
-from app.engine.models import HistoryEvent, OpenTask
+from app.engine.errors import Conflict, InvalidState, NotFound
+from app.engine.models import HistoryEvent, OpenTask, ProcessInstance
 from app.platform.db_types import utcnow
 from app.platform.uow import after_commit, unit_of_work
 
 OT = OpenTask.__table__
+PI = ProcessInstance.__table__
 CLAIMED_MESSAGE = "the task was claimed by someone else"
+SUSPENDED_MESSAGE = "the process is suspended: its tasks cannot be claimed or completed until it is resumed"
 
 
 def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: str,
@@ -18,9 +20,12 @@ def _assign(task_guid: str, user_id: int | None, actor_id: int | None, event: st
     with unit_of_work() as session:
         row = session.execute(
             select(OT.c.id, OT.c.instance_id, OT.c.assignee_id, OT.c.lane, OT.c.spec_id, OT.c.name,
-                   OT.c.process_key, OT.c.business_key).where(OT.c.task_guid == task_guid)).one_or_none()
+                   OT.c.process_key, OT.c.business_key, PI.c.status).join(PI, PI.c.id == OT.c.instance_id)
+            .where(OT.c.task_guid == task_guid)).one_or_none()
         if row is None:
             raise NotFound("task not found or no longer open")
+        if row.status == "suspended" and user_id is not None and event == "task_claimed":
+            raise InvalidState(SUSPENDED_MESSAGE)
         check, expected = expect_assignee
         stmt = update(OT).where(OT.c.task_guid == task_guid)
         if check:

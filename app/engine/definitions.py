@@ -29,6 +29,7 @@ from app.engine.registry import load_operations
 from app.engine.spiff import dump_spec, parser_for
 from app.engine.validation import BPMN_NS, NS, Problem
 from app.platform.extensions import db
+from app.platform.process_summary import PROPERTY as SUMMARY_PROPERTY, parse_summary_fields
 from app.platform.uow import unit_of_work
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -223,7 +224,9 @@ def _store(candidates: list[_Candidate], deployed_by: int | None, test: bool) ->
                 bpmn_xml=c.source.content.decode("utf-8"), spec_json=c.spec_json,
                 reportable_fields=_property_list(c.node, "reportableFields"), start_messages=_start_messages(c.spec),
                 starter_roles=_property_list(c.node, "starterRoles"),
-                starter_lane=_process_property(c.node, "starterLane"), deployed_by=deployed_by)
+                starter_lane=_process_property(c.node, "starterLane"),
+                summary_fields=parse_summary_fields(_process_property(c.node, SUMMARY_PROPERTY)),
+                deployed_by=deployed_by)
             session.add(definition)
             session.flush()
             session.add_all(ProcessDefinitionFile(definition_id=definition.id, name=name, content=text)

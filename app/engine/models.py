@@ -32,6 +32,9 @@ class ProcessDefinition(db.Model):
     # From process properties: which roles may start it from the portal, and the lane the starter plays.
     starter_roles: Mapped[list] = mapped_column(Json, default=list)
     starter_lane: Mapped[str | None] = mapped_column(String(80))
+    # From the process property `summaryFields` ("学生=student_name, 学号=student_no"): [label, data path]
+    # pairs, what an inbox row shows about a task of this process.
+    summary_fields: Mapped[list] = mapped_column(Json, default=list)
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A draft parsed for a test run: version < 0 and listed nowhere.
@@ -105,6 +108,10 @@ class OpenTask(db.Model):
     instructions: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the task is about, from the process's summary fields: [[label, value], ...] when it became ready,
+    # and the same values with the business key in lower case, for the inbox's search box.
+    summary: Mapped[list | None] = mapped_column(Json)
+    search_text: Mapped[str | None] = mapped_column(String(500))
 
 
 class OpenTaskOwner(db.Model):
@@ -211,6 +218,24 @@ class HistoryEvent(db.Model):
     task_guid: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict | None] = mapped_column(Json)
     remote_addr: Mapped[str | None] = mapped_column(String(64))  # client address of a user's action
+
+
+class TaskSubmission(db.Model):
+    """What a person submitted when completing a task (the form's values, the form it was made with), written
+    in the completing step's transaction: "completed by me" opens it read-only, whatever the workflow has
+    since done with its data."""
+
+    __tablename__ = "task_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_name: Mapped[str] = mapped_column(String(255))
+    form_schema: Mapped[str | None] = mapped_column(String(255))
+    form_ui_schema: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict] = mapped_column(Json, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class TaskDraft(db.Model):

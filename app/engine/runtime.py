@@ -46,7 +46,7 @@ from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, Pro
 from app.engine import history
 from app.engine.evaluator import Limits, limits_from
 from app.engine.history import HistoryBuffer
-from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
+from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
 from app.engine.step_plan import NEW_INSTANCE, bind_new_instance, plan_step
 from app.engine.step_writes import StaleWrite, StepWrites
@@ -72,6 +72,7 @@ class DefinitionInfo:
     version: int
     spec_json: str
     reportable: tuple[str, ...]
+    summary_fields: tuple[tuple[str, str], ...] = ()
 
 
 _definitions: dict[tuple[str, int], DefinitionInfo] = {}
@@ -86,7 +87,8 @@ def definition_info(definition_id: int) -> DefinitionInfo:
         if row is None:
             raise NotFound(f"process definition {definition_id} not found")
         info = DefinitionInfo(row.id, row.process_key, row.name, row.version, row.spec_json,
-                              tuple(row.reportable_fields or ()))
+                              tuple(row.reportable_fields or ()),
+                              tuple(tuple(f) for f in row.summary_fields or ()))
         _definitions[key] = info
     return info
 
@@ -474,9 +476,11 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
 
 
 def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
-                  expected_version: int | None = None, remote_addr: str | None = None) -> None:
+                  expected_version: int | None = None, remote_addr: str | None = None,
+                  submission: dict | None = None) -> None:
     """Complete a READY human task with the submitted data (already validated against its form).
     `remote_addr`: the user's client address, kept on the step's history events (and so in evidence).
+    `submission`: what the person filled in, kept with the form's name (task_submission) in the same step.
     Raises Conflict when someone else completed it first (or it was cancelled meanwhile)."""
     def action(inst: Loaded, events: HistoryBuffer):
         task = snapshot.find_task(inst.workflow, task_guid)
@@ -488,6 +492,13 @@ def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
             task.run()
         inst.steps += 1
         events.add("task_completed", task, data=events.reportable_data(task.data))
+        if submission is not None:
+            spec = task.task_spec
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            inst.writes.insert(TaskSubmission.__table__, [dict(
+                instance_id=inst.id, task_guid=task_guid, actor_id=actor_id, task_name=spec.bpmn_name or spec.bpmn_id,
+                form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
+                data=submission, at=utcnow())])
 
     try:
         advance(None, action, actor_id, expected_version=expected_version, task_guid=task_guid,

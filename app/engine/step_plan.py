@@ -26,6 +26,7 @@ from app.engine.snapshot import Snapshot
 from app.engine.spiff import dump_state
 from app.engine.step_writes import Operation, StepWrites
 from app.platform.db_types import utcnow
+from app.platform.process_summary import search_text, summary_values
 
 PI = ProcessInstance.__table__
 OT = OpenTask.__table__
@@ -131,6 +132,7 @@ def _human_tasks(writes: StepWrites, inst, instance_id, definition, before, afte
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
         users = _lane_owners(task)
         owners.extend((guid, u) for u in users)
+        summary = summary_values(definition.summary_fields, task.data)
         rows.append(dict(
             instance_id=instance_id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
@@ -138,6 +140,7 @@ def _human_tasks(writes: StepWrites, inst, instance_id, definition, before, afte
             employer_id=inst.employer_id, due_at=_due_at(task, props.get("dueDate"), now),
             form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
             instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
+            summary=summary or None, search_text=search_text(inst.business_key, summary),
         ))
         events.add("task_ready", task, at=now)
     writes.insert(OT, rows)

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from app.platform.process_summary import PROPERTY as SUMMARY_PROPERTY, parse_summary_fields
+
 ZH_DOMAIN = "zh_source"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$|^[a-z]+$")
@@ -140,14 +142,19 @@ def extract_form(fileobj, keywords, comment_tags, options) -> Iterator[tuple[int
 
 
 def bpmn_texts(root) -> Iterator[tuple[int, str, str]]:
-    """(line, element, text) for every name people see in a BPMN file, and the instructions of user tasks
-    (SpiffArena's `instructionsForEndUser`, Markdown: translated as a whole)."""
+    """(line, element, text) for every name people see in a BPMN file, the instructions of user tasks
+    (SpiffArena's `instructionsForEndUser`, Markdown: translated as a whole) and the labels of the process's
+    inbox summary (app/platform/process_summary.py)."""
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue
         local = element.tag.rsplit("}", 1)[-1]
         if local == "instructionsForEndUser" and (element.text or "").strip():
             yield element.sourceline or 1, local, element.text
+            continue
+        if local == "property" and element.get("name") == SUMMARY_PROPERTY:
+            for label, _path in parse_summary_fields(element.get("value")):
+                yield element.sourceline or 1, SUMMARY_PROPERTY, label
             continue
         if local not in BPMN_NAMED:
             continue

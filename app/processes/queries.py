@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from app import engine
-from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance
+from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.identity.access import Principal, instance_clause, task_clause
 from app.identity.models import User
 from app.platform.extensions import db
@@ -25,6 +25,7 @@ class InstanceDetail:
     timeline: list
     tasks: list
     incidents: list
+    business: list
 
 
 def startable(principal: Principal) -> list[ProcessDefinition]:
@@ -47,6 +48,42 @@ def timeline(instance_id: int) -> list:
     return db.session.execute(
         select(HistoryEvent, User.display_name).outerjoin(User, User.id == HistoryEvent.actor_id)
         .where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id)).all()
+
+
+# What people other than the administrators read in a history: what happened in the business (started,
+# a person's step done with its outcome, held, ended), not how the engine got there (jobs, timers, tasks
+# becoming ready); the administrator's instance page keeps every event.
+BUSINESS_EVENTS = ("instance_started", "task_claimed", "task_completed", "instance_suspended", "instance_resumed",
+                   "instance_completed", "instance_terminated")
+
+
+def business_timeline(instance_id: int) -> list:
+    """The instance's history as the people in it read it (BUSINESS_EVENTS): (event, who acted, outcome), the
+    outcome being the decision the person submitted with a completed task (a form field named `*_decision`:
+    approve, return, reject, accept, refuse, agree), else None."""
+    rows = db.session.execute(
+        select(HistoryEvent, User.display_name, TaskSubmission.data)
+        .outerjoin(User, User.id == HistoryEvent.actor_id)
+        .outerjoin(TaskSubmission, and_(TaskSubmission.task_guid == HistoryEvent.task_guid,
+                                        HistoryEvent.event_type == "task_completed"))
+        .where(HistoryEvent.instance_id == instance_id, HistoryEvent.event_type.in_(BUSINESS_EVENTS))
+        .order_by(HistoryEvent.id)).all()
+    return [(event, actor, _decision(submitted)) for event, actor, submitted in rows]
+
+
+def _decision(submitted: dict | None) -> str | None:
+    for key, value in (submitted or {}).items():
+        if key.endswith("_decision") and isinstance(value, str):
+            return value
+    return None
+
+
+def instance_summary(instance_id: int):
+    """(id, business key, status, process name) of an instance, for a page that links back to it."""
+    return db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.status, ProcessDefinition.name)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(ProcessInstance.id == instance_id)).one_or_none()
 
 
 def task_actor(instance_id: int, spec_id: str | None) -> tuple[int | None, str | None]:
@@ -90,7 +127,7 @@ def detail(principal: Principal, instance_id: int) -> InstanceDetail | None:
         incidents = db.session.execute(select(Incident).where(Incident.instance_id == instance_id)
                                        .order_by(Incident.id.desc())).scalars().all()
     return InstanceDetail(instance, definition, state.completed_elements, state.active_elements,
-                          events, tasks, incidents)
+                          events, tasks, incidents, business_timeline(instance_id))
 
 
 def overview(principal: Principal, status: str | None, process_key: str | None, page: int = 1,

@@ -63,7 +63,7 @@ def show(instance_id: int):
     found = queries.detail(principal(), instance_id)
     if found is None:
         abort(404)
-    return render_template("instances/show.html", d=found)
+    return render_template("instances/show.html", d=found, errors={})
 
 
 @bp.get("/<int:instance_id>/diagram.bpmn")
@@ -79,11 +79,22 @@ def diagram(instance_id: int):
 @bp.post("/<int:instance_id>/<any(suspend, resume, terminate):action>")
 @permission_required("instance.manage")
 def manage(instance_id: int, action: str):
+    """Suspend and terminate need a reason (kept in the history: the people waiting on the process read it);
+    the page asks for it and for a confirmation."""
     if queries.visible_instance(principal(), instance_id) is None:
         abort(404)
+    reason = " ".join((request.form.get("reason") or "").split())
+    if action in services.NEEDS_REASON and not reason:
+        return render_template("instances/show.html", d=queries.detail(principal(), instance_id), open_action=action,
+                               errors={action: _("Give a reason: the people waiting on this process will read it.")}), 422
+    if len(reason) > services.MAX_REASON:
+        return render_template("instances/show.html", d=queries.detail(principal(), instance_id), open_action=action,
+                               errors={action: _("At most %(n)s characters.", n=services.MAX_REASON)}), 422
     try:
-        services.manage_instance(instance_id, action, principal().id, remote_addr=request.remote_addr)
-        flash(_("Done."), "success")
+        services.manage_instance(instance_id, action, principal().id, remote_addr=request.remote_addr,
+                                 reason=reason or None)
+        flash({"suspend": _("The process is on hold."), "resume": _("The process is running again."),
+               "terminate": _("The process was stopped.")}[action], "success")
     except services.ProcessActionRefused as err:
         flash(str(err), "error")
     return redirect(url_for("instances.show", instance_id=instance_id))

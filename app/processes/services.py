@@ -57,13 +57,22 @@ def start_process(principal: Principal, process_key: str, remote_addr: str | Non
     return instance_id, task_guid
 
 
-MANAGE = {"suspend": engine.suspend, "resume": engine.resume, "terminate": engine.terminate}
+NEEDS_REASON = ("suspend", "terminate")
+MAX_REASON = 500
 
 
-def manage_instance(instance_id: int, action: str, actor_id: int, remote_addr: str | None = None) -> None:
-    """Suspend, resume or terminate an instance."""
+def manage_instance(instance_id: int, action: str, actor_id: int, remote_addr: str | None = None,
+                    reason: str | None = None) -> None:
+    """Suspend, resume or terminate an instance; suspending and terminating record why (ValueError without)."""
+    if action in NEEDS_REASON and not (reason or "").strip():
+        raise ValueError(f"{action} needs a reason")
     try:
-        MANAGE[action](instance_id, actor_id, remote_addr=remote_addr)
+        if action == "suspend":
+            engine.suspend(instance_id, actor_id, remote_addr=remote_addr, reason=reason)
+        elif action == "terminate":
+            engine.terminate(instance_id, actor_id, reason=reason, remote_addr=remote_addr)
+        else:
+            engine.resume(instance_id, actor_id, remote_addr=remote_addr)
     except engine.EngineError as err:
         raise ProcessActionRefused(str(err)) from None
 

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
-from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 from app.identity.models import User
 from app.platform.clock import LOCAL_TZ
@@ -45,9 +45,12 @@ class InboxPage:
 
 def view_clause(principal: Principal, view: str, now: datetime | None = None):
     now = now or utcnow()
-    if view == "mine":
-        return and_(OpenTask.id.in_(personal_task_ids(principal)),
-                    or_(OpenTask.assignee_id == principal.id, OpenTask.assignee_id.is_(None)))
+    if view == "mine":  # the landing view: what waits for me, including my groups' tasks I may claim
+        personal = and_(OpenTask.id.in_(personal_task_ids(principal)),
+                        or_(OpenTask.assignee_id == principal.id, OpenTask.assignee_id.is_(None)))
+        if not (principal.can("task.claim") and principal.can("task.work")):
+            return personal
+        return or_(personal, and_(OpenTask.assignee_id.is_(None), group_task_clause(principal)))
     if view == "groups":
         return and_(OpenTask.assignee_id.is_(None), group_task_clause(principal))
     if view == "unassigned":
@@ -60,12 +63,18 @@ def view_clause(principal: Principal, view: str, now: datetime | None = None):
     raise ValueError(view)
 
 
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+
+
 def _filters(q: InboxQuery) -> list:
     filters = []
     if q.process_key:
         filters.append(OpenTask.process_key == q.process_key)
-    if q.business_key:
-        filters.append(OpenTask.business_key.like(q.business_key.replace("%", r"\%") + "%", escape="\\"))
+    if q.business_key:  # the key as the user knows it: the business key, an agreement number, a name
+        text = _like_escaped(q.business_key)
+        filters.append(or_(OpenTask.business_key.like(text + "%", escape="\\"),
+                           OpenTask.search_text.like("%" + text.lower() + "%", escape="\\")))
     if q.due_before:
         filters.append(OpenTask.due_at < datetime.combine(q.due_before + timedelta(days=1), time.min, LOCAL_TZ))
     if q.due_after:
@@ -81,8 +90,10 @@ def list_tasks(principal: Principal, q: InboxQuery) -> InboxPage:
     page = max(1, q.page)
     rows = db.session.execute(
         select(OpenTask.id, OpenTask.task_guid, OpenTask.name, OpenTask.lane, OpenTask.process_key,
-               OpenTask.process_name, OpenTask.business_key, OpenTask.assignee_id, OpenTask.due_at,
-               OpenTask.created_at, OpenTask.instance_id, User.display_name.label("assignee_name"))
+               OpenTask.process_name, OpenTask.business_key, OpenTask.assignee_id, OpenTask.addressed,
+               OpenTask.due_at, OpenTask.created_at, OpenTask.instance_id, OpenTask.summary,
+               User.display_name.label("assignee_name"), ProcessInstance.status.label("instance_status"))
+        .join(ProcessInstance, ProcessInstance.id == OpenTask.instance_id)
         .outerjoin(User, User.id == OpenTask.assignee_id)
         .where(*where).order_by(SORTS.get(q.sort, SORTS["created"]), OpenTask.id.desc())
         .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
@@ -95,15 +106,37 @@ def completed_by(principal: Principal, q: InboxQuery) -> InboxPage:
     if q.process_key:
         where.append(HistoryEvent.process_key == q.process_key)
     if q.business_key:
-        where.append(HistoryEvent.business_key.like(q.business_key.replace("%", r"\%") + "%", escape="\\"))
+        where.append(HistoryEvent.business_key.like(_like_escaped(q.business_key) + "%", escape="\\"))
     total = db.session.execute(select(func.count()).select_from(HistoryEvent).where(*where)).scalar()
     page = max(1, q.page)
     rows = db.session.execute(
         select(HistoryEvent.id, HistoryEvent.task_name.label("name"), HistoryEvent.lane, HistoryEvent.process_key,
-               HistoryEvent.business_key, HistoryEvent.at, HistoryEvent.instance_id)
+               HistoryEvent.business_key, HistoryEvent.at, HistoryEvent.instance_id, HistoryEvent.task_guid,
+               ProcessDefinition.name.label("process_name"))
+        .join(ProcessInstance, ProcessInstance.id == HistoryEvent.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(*where).order_by(HistoryEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     return InboxPage(rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def my_submission(principal: Principal, task_guid: str) -> TaskSubmission | None:
+    """What this user submitted when completing that task (the newest, should a task be submitted twice)."""
+    return db.session.execute(select(TaskSubmission).where(
+        TaskSubmission.task_guid == task_guid, TaskSubmission.actor_id == principal.id)
+        .order_by(TaskSubmission.id.desc()).limit(1)).scalar()
+
+
+def instance_status(instance_id: int) -> str | None:
+    return db.session.execute(select(ProcessInstance.status).where(ProcessInstance.id == instance_id)).scalar()
+
+
+def suspension_reason(instance_id: int) -> str | None:
+    """Why the instance was suspended (the reason given with the latest suspension), if one was given."""
+    data = db.session.execute(select(HistoryEvent.data).where(
+        HistoryEvent.instance_id == instance_id, HistoryEvent.event_type == "instance_suspended")
+        .order_by(HistoryEvent.id.desc()).limit(1)).scalar()
+    return (data or {}).get("reason")
 
 
 def badge_count(principal: Principal) -> int:
@@ -129,3 +162,9 @@ def task_facts(task_guid: str):
     task = rows[0][0]
     owners = frozenset(user_id for _task, user_id in rows if user_id is not None)
     return task, TaskFacts(task.assignee_id, task.lane, task.college_id, task.employer_id, owners)
+
+
+def assignee_name(user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return db.session.execute(select(User.display_name).where(User.id == user_id)).scalar()

@@ -85,14 +85,24 @@ def _taken_by_someone_else(facts) -> bool:
             and can_claim_task(me, replace(facts, assignee_id=None)))
 
 
+def _suspended_refusal(task_guid: str):
+    flash(_("This process is suspended: its tasks can be neither claimed nor completed until the career "
+            "office resumes it."), "error")
+    return redirect(url_for("tasks.show", task_guid=task_guid)), 303
+
+
 def _render(task, facts, form, values, errors, status: int = 200, message: str | None = None):
+    suspended = queries.instance_status(task.instance_id) == "suspended"
     return render_template(
         "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
-        can_work=can_work_task(principal(), facts), can_claim=can_claim_task(principal(), facts),
+        suspended=suspended, suspension_reason=queries.suspension_reason(task.instance_id) if suspended else None,
+        can_work=not suspended and can_work_task(principal(), facts),
+        can_claim=not suspended and can_claim_task(principal(), facts),
+        assignee=queries.assignee_name(task.assignee_id),
         instructions=services.instructions_html(source_text(task.instructions)),
         documents=services.task_documents(task),
         file_url=lambda file_id: url_for("tasks.file", task_guid=task.task_guid, file_id=file_id),
-        timeline=process_queries.timeline(task.instance_id)), status
+        timeline=process_queries.business_timeline(task.instance_id)), status
 
 
 @bp.get("/<task_guid>")
@@ -118,6 +128,8 @@ def submit(task_guid: str):
         if _taken_by_someone_else(facts):
             return _claimed_elsewhere()
         abort(403)
+    if queries.instance_status(task.instance_id) == "suspended":
+        return _suspended_refusal(task_guid)
     form = services.form_for(task)
     outcome = services.submit(task, form, principal().id, request.form, request.files, request.remote_addr)
     if outcome.status == "completed":
@@ -143,6 +155,8 @@ def claim(task_guid: str):
         if _taken_by_someone_else(facts):
             return _claimed_elsewhere()
         abort(403)
+    if queries.instance_status(task.instance_id) == "suspended":
+        return _suspended_refusal(task_guid)
     try:
         services.claim(task_guid, principal().id, request.remote_addr)
     except services.ClaimedElsewhere:
@@ -152,6 +166,8 @@ def claim(task_guid: str):
         return _claimed_elsewhere()
     except services.NoLongerOpen:
         return _completed_elsewhere()
+    except services.InstanceSuspended:
+        return _suspended_refusal(task_guid)
     except services.TaskActionRefused as err:
         flash(str(err), "error")
         return redirect(url_for("tasks.show", task_guid=task_guid))
@@ -199,3 +215,16 @@ def file(task_guid: str, file_id: str):
     if reference is None:
         abort(404)
     return upload_response(reference, download=request.args.get("download") == "1")
+
+
+@bp.get("/done/<task_guid>")
+@permission_required("inbox.view")
+def submitted(task_guid: str):
+    """What this user submitted when completing the task, read-only (from "Completed by me")."""
+    submission = queries.my_submission(principal(), task_guid)
+    if submission is None:
+        abort(404)
+    form = services.form_for(submission)
+    return render_template("tasks/submitted.html", submission=submission, form=form,
+                           rows=services.readonly_rows(form, submission.data),
+                           process=process_queries.instance_summary(submission.instance_id))

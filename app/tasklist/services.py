@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app import engine
 from app import forms as fs
-from app.engine.models import OpenTask, ProcessInstance, TaskDraft
+from app.engine.models import OpenTask, ProcessInstance, TaskDraft, TaskSubmission
 from app.forms.task_forms import uploads_dir
 from app.forms.uploads import UploadBatch, find_reference, upload_path
 from app.identity.queries import find_user
@@ -37,6 +37,10 @@ class ClaimedElsewhere(TaskActionRefused):
     """Someone else claimed the task first."""
 
 
+class InstanceSuspended(TaskActionRefused):
+    """The task's process is suspended: nobody may claim or complete its tasks until it is resumed."""
+
+
 class NoSuchUser(Exception):
     """Reassigning to a user name that is not an active account."""
 
@@ -50,9 +54,9 @@ class Outcome:
     message: str = ""
 
 
-def form_for(task: OpenTask) -> fs.Form:
+def form_for(task: OpenTask | TaskSubmission) -> fs.Form:
     """The task's form as deployed with the version its instance runs (versions deployed before forms were kept
-    with them read the forms directory)."""
+    with them read the forms directory); for a submission, the form it was made with."""
     if not task.form_schema:
         return fs.Form(EMPTY_FORM, {}, source="(no form)")
     definition_id = db.session.execute(select(ProcessInstance.definition_id)
@@ -62,6 +66,31 @@ def form_for(task: OpenTask) -> fs.Form:
         return fs.task_form(task.form_schema, task.form_ui_schema)
     ui = engine.definition_file(definition_id, task.form_ui_schema) if task.form_ui_schema else None
     return fs.deployed_form(schema, ui, task.form_schema)
+
+
+def readonly_rows(form: fs.Form, values: dict) -> list[tuple[str, str, int]]:
+    """(label, shown value, depth) for every field that has a value in `values`: a submission read back,
+    options by their labels, rows of a table one after the other."""
+    rows: list[tuple[str, str, int]] = []
+
+    def walk(specs, data, depth: int) -> None:
+        for spec in specs:
+            if not isinstance(data, dict) or spec.key not in data:
+                continue
+            value = data[spec.key]
+            if spec.children:
+                rows.append((spec.label, "", depth))
+                walk(spec.children, value, depth + 1)
+            elif spec.widget == "array" and spec.items is not None and spec.items.children:
+                rows.append((spec.label, "", depth))
+                for index, row in enumerate(value if isinstance(value, list) else [], start=1):
+                    rows.append((f"{spec.item_label} {index}", "", depth + 1))
+                    walk(spec.items.children, row, depth + 2)
+            else:
+                rows.append((spec.label, spec.display(value), depth))
+
+    walk(form.fields, values, 0)
+    return rows
 
 
 def _draft(task_guid: str, user_id: int) -> dict | None:
@@ -131,7 +160,7 @@ def submit(task: OpenTask, form: fs.Form, user_id: int, formdata, files, remote_
         # Outside any transaction of ours: the engine runs the process code with no lock held and drops
         # the task's drafts in the step's own transaction.
         engine.complete_task(task.task_guid, fs.merge_submission(form, existing, data), user_id,
-                             remote_addr=remote_addr)
+                             remote_addr=remote_addr, submission=data)
         return Outcome("completed")
     except engine.Conflict as err:
         _remove(stored)
@@ -160,6 +189,8 @@ def claim(task_guid: str, user_id: int, remote_addr: str | None = None) -> None:
         raise ClaimedElsewhere(str(err)) from None
     except engine.NotFound as err:
         raise NoLongerOpen(str(err)) from None
+    except engine.InvalidState as err:
+        raise InstanceSuspended(str(err)) from None
     except engine.EngineError as err:
         raise TaskActionRefused(str(err)) from None
 
