@@ -104,6 +104,10 @@ class Config:
     UNIVERSITY_NAME = os.environ.get("UNIVERSITY_NAME", "示范大学")
     UNIVERSITY_OFFICE = os.environ.get("UNIVERSITY_OFFICE", "就业指导中心")
     SCHOOL_CODE = os.environ.get("SCHOOL_CODE", "10001")  # 学校代码 in agreement numbers
+    # `flask demo-data` also makes a lively university: a few hundred students, agreements at every stage,
+    # recommendation requests, a pending registration, an incident (made through the processes; off in tests,
+    # whose shared fixture stays small).
+    DEMO_ACTIVITY = os.environ.get("DEMO_ACTIVITY", "1").lower() not in ("0", "false", "no", "off")
     AGREEMENT_RESPONSE_WINDOW = os.environ.get("AGREEMENT_RESPONSE_WINDOW", "P7D")  # ISO 8601 duration
     AGREEMENT_REMINDER_CYCLE = os.environ.get("AGREEMENT_REMINDER_CYCLE", "R3/P2D")  # 催签: ISO repeating interval
     # Devices (integrations/devices, docs/devices.md): the gateway the worker calls, http(s):// or mqtt(s)://
@@ -159,3 +163,4 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     JOB_BACKOFF_BASE_S = 0.05
     REPORTING_SETTLE_S = 0.0  # one test's steps never overlap another's: analytics read every event at once
+    DEMO_ACTIVITY = False

@@ -5,12 +5,12 @@ from flask import Flask, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.agreements import models  # noqa: F401 - the area's tables
+from app.agreements import demo, models  # noqa: F401 - the area's tables
 from app.agreements import notices, queries
 from app.agreements.domain import PROCESS_KEY
 from app.agreements.cli import evidence_check, pki_init
 from app.agreements.routes import bp, verify_bp
-from app.platform.areas import Area, DocumentLink, NavEntry, TaskDocument
+from app.platform.areas import Area, DemoData, DocumentLink, NavEntry, TaskDocument
 from documents.context import mask_id_number, mask_phone
 
 
@@ -41,6 +41,7 @@ AREA = Area(
          NavEntry(_l("Issue an offer"), "agreements.new", permission="agreement.issue", order=50),
          NavEntry(_l("Verify a signed agreement"), "verify.verify", place="footer", order=10)),
     cli=(evidence_check, pki_init),
+    demo=DemoData("agreements", demo.load, after=("identity", "employers")),
     scope_keys=("college", "employer"),
     notification_kinds=notices.KINDS,
     task_notices=notices.TASK_NOTICES,

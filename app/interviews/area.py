@@ -21,7 +21,7 @@ AREA = Area(
          NavEntry(_l("Job fairs"), "fairs.index", permission="fair.view", order=32),
          NavEntry(_l("Interviews"), "invitations.index", permission="invitation.view", order=34),
          NavEntry(_l("Recruiting reports"), "interview_reports.index", permission="interview.report", order=70)),
-    demo=DemoData("interviews", demo.load, demo_accounts(demo.ACCOUNTS), after=("identity", "employers")),
+    demo=DemoData("interviews", demo.load, demo_accounts(demo.ACCOUNTS), after=("identity", "employers", "agreements")),
     reports=(
         ReportDefinition("interviews.funnel", _l("Recruiting funnel per fair and employer"), "interview.report",
                          process_keys=("interview_invitation",), fields=("answer", "outcome"),

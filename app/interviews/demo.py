@@ -10,13 +10,13 @@ Idempotent: what exists is kept; today's demo fair, once made, is not made again
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import select
 
 from app import engine
+from app.agreements import queries as agreement_queries
 from app.employers import services as employer_services
 from app.engine.models import OpenTask
 from app.forms.task_forms import uploads_dir
@@ -26,10 +26,12 @@ from app.identity.models import Employer, Major, User
 from app.interviews import domain, fairs, invitations, positions, queue_services
 from app.interviews.models import Booth, JobFair
 from app.platform.clock import LOCAL_TZ
+from app.platform.demo import jobs_at_once
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
 FAIR_TITLE = "2026届毕业生春季校园双选会"
+SIGNED_STUDENT = "2022011002"  # a student of the demo graduating class with an agreement in force (agreements demo)
 
 # name, credit code, kind, industry, address, user name, contact
 EMPLOYERS = [
@@ -80,7 +82,7 @@ RESUME = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/
 def load(password: str = DEMO_PASSWORD) -> None:
     now = datetime.now(timezone.utc)
     today = now.astimezone(LOCAL_TZ).date()
-    with _jobs_at_once():
+    with jobs_at_once():
         staff = _user_id("staff1")
         employers = _employers(staff, password)
         with unit_of_work() as uow:
@@ -99,16 +101,6 @@ def load(password: str = DEMO_PASSWORD) -> None:
         _invitations(fair_id, students, titles, employers, staff, now)
         _queues(fair_id, students, employers, now)
 
-
-@contextmanager
-def _jobs_at_once():
-    """Service tasks of the demo's processes run in this process as they come (no worker is running yet)."""
-    before = current_app.config.get("RQ_ASYNC", True)
-    current_app.config["RQ_ASYNC"] = False
-    try:
-        yield
-    finally:
-        current_app.config["RQ_ASYNC"] = before
 
 
 def _user_id(username: str) -> int:
@@ -258,6 +250,26 @@ def _invitations(fair_id: int, students: list[int], titles: dict, employers: dic
                          invitations.Place(domain.PLACE_ROOM, room="华辰科技 3 楼面试间"), now, "")
     _answer(passed_not, students[4], {"answer": "accept"})
     _outcome(passed_not, employers[huachen][1], {"outcome": "reject", "outcome_note": "感谢参加，岗位要求更多项目经验。"})
+    _offer_to_a_student_already_signed(employers, titles, now)
+
+
+def _offer_to_a_student_already_signed(employers: dict, titles: dict, now: datetime) -> None:
+    """An open incident for the office (lively demo): an offer recorded for a student whose agreement with
+    another employer is already in force, so starting the new agreement fails (no retries here)."""
+    student = db.session.execute(select(User.id).where(User.username == SIGNED_STUDENT)).scalar()
+    db.session.rollback()
+    if student is None or not agreement_queries.student_is_busy(student):
+        return
+    xinghai = "91330100MA2H5K8B3N"
+    late = _invite(employers, xinghai, student, titles[xinghai][1], now + timedelta(hours=5),
+                   invitations.Place(domain.PLACE_ONLINE, online_url="https://meeting.example.com/j/2026043"), now, "")
+    _answer(late, student, {"answer": "accept"})
+    before = current_app.config["JOB_MAX_ATTEMPTS"]
+    current_app.config["JOB_MAX_ATTEMPTS"] = 1
+    try:
+        _outcome(late, employers[xinghai][1], {"outcome": "offer", "offer_pay": 14000, "outcome_note": "欢迎加入！"})
+    finally:
+        current_app.config["JOB_MAX_ATTEMPTS"] = before
 
 
 def _answer(invitation_id: int, student: int, data: dict) -> None:

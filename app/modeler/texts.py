@@ -20,6 +20,9 @@ _MODELER = [
     _l("File name (lower-case letters, digits, _)"), _l("Form"), _l("Form title"), _l("Form title (English)"),
     _l("Give a name and an id made of letters, digits and _."),
     _l("Give a title and a file name made of lower-case letters, digits and _."), _l("Help"), _l("Help (English)"),
+    _l("Inbox summary"),
+    _l("What each inbox row shows about a task: label=task data key, comma separated (Student=student_name, "
+       "Number=agreement_number). Searchable."),
     _l("Instructions (Markdown)"), _l("Instructions as the user sees them"), _l("JSON"), _l("JSON Schema"),
     _l("Key (task data name)"), _l("Label"), _l("Label (English)"), _l("Lane the starter plays"), _l("Message"),
     _l("Message name"),

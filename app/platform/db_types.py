@@ -1,5 +1,7 @@
-"""Column types shared by the models."""
-from datetime import datetime, timezone
+"""Column types shared by the models, and the clock every timestamp comes from (utcnow)."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.dialects.postgresql import JSONB
@@ -29,5 +31,22 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc)
 
 
+_clock_offset = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc) + _clock_offset
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Inside the block, utcnow() runs from `moment` on (time keeps going): demo data made through the
+    processes as if it happened days ago (`flask demo-data`), so that history, due dates and overdue tasks
+    are real. For command-line use in one thread; never in a web request."""
+    global _clock_offset
+    before = _clock_offset
+    _clock_offset = moment - datetime.now(timezone.utc)
+    try:
+        yield
+    finally:
+        _clock_offset = before

@@ -51,8 +51,11 @@ def shot(page, name: str, backend: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{backend}-{name}.png"), full_page=True)
 
 
-def sign_in(browser, base: str, username: str):
-    page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+def sign_in(browser, base: str, username: str, viewport: dict | None = None, touch: bool = False):
+    """A signed-in page; `touch`: a phone's browser (touch events, mobile viewport)."""
+    context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900},
+                                  has_touch=touch, is_mobile=touch)
+    page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
@@ -91,7 +94,7 @@ def test_student_and_counselor_flow(browser, live_server, web):
     counselor = sign_in(browser, base, "counselor_cs")
     counselor.goto(f"{base}/?view=groups")
     shot(counselor, "04-group-tasks", backend)
-    counselor.click("table.list a:text('辅导员审核')")
+    counselor.click(".task-cards a:text('辅导员审核')")
     counselor.click("button:text('认领'), button:text('Claim')")
     counselor.wait_for_selector("form.task-form")
     # the comment is required only when returning: its star follows the decision
@@ -136,7 +139,7 @@ def test_employer_issues_an_offer_and_staff_sees_the_agreement(browser, live_ser
     assert "管培生" in employer.content() and "张" not in employer.title()
     # the student's answer: the reason field only when refusing, phone and e-mail only when accepting
     student = sign_in(browser, base, "2022030101")
-    student.click("table.list a:text('确认签约邀请')")
+    student.click(".task-cards a:text('确认签约邀请')")
     student.wait_for_selector("form.task-form")
     reason, phone = student.locator("[name=decline_reason]"), student.locator("[name=student_phone]")
     assert not reason.is_visible() and not phone.is_visible()

@@ -85,6 +85,7 @@ def routes(o):
         ("GET", f"/tasks/{o['task']}", own_task),
         ("POST", f"/tasks/{o['task']}", expect(302, 422, 404, 403, 404, 404, 403)),
         ("POST", f"/tasks/{o['task']}/claim", expect(302, 302, 404, 403, 404, 404, 403)),
+        ("GET", "/tasks/done/not-a-task", expect(302, 404, 404, 404, 404, 404, 404)),
         ("POST", f"/tasks/{o['task']}/unclaim", expect(302, 403, 404, 403, 404, 404, 403)),
         ("POST", f"/tasks/{o['task']}/reassign", expect(302, 403, 403, 303, 403, 403, 303)),
         ("GET", "/processes/", expect(302, 200, 403, 200, 200, 200, 200)),
@@ -93,9 +94,10 @@ def routes(o):
         ("GET", "/instances/", ALL_SIGNED_IN),
         ("GET", f"/instances/{o['instance']}", expect(302, 200, 200, 200, 404, 200, 200)),
         ("GET", f"/instances/{o['instance']}/diagram.bpmn", expect(302, 200, 200, 200, 404, 200, 200)),
-        ("POST", f"/instances/{o['instance']}/suspend", expect(302, 403, 403, 403, 403, 403, 302)),
+        # suspending and terminating need a reason: the admin's empty post is refused with 422
+        ("POST", f"/instances/{o['instance']}/suspend", expect(302, 403, 403, 403, 403, 403, 422)),
         ("POST", f"/instances/{o['instance']}/resume", expect(302, 403, 403, 403, 403, 403, 302)),
-        ("POST", f"/instances/{o['instance']}/terminate", expect(302, 403, 403, 403, 403, 403, 302)),
+        ("POST", f"/instances/{o['instance']}/terminate", expect(302, 403, 403, 403, 403, 403, 422)),
         ("POST", f"/instances/incidents/{o['incident']}/retry", expect(302, 403, 403, 403, 403, 403, 302)),
         ("GET", "/admin/oplog", expect(302, 403, 403, 403, 403, 403, 200)),
         # the process library and the modeler: process owners and admins; a process owner may change only the
@@ -269,7 +271,7 @@ def test_state_changes_are_in_the_operation_log(web, objects):
     from app.platform.oplog import OperationLog
 
     admin = web.client("admin")
-    admin.post(f"/instances/{objects['instance']}/suspend")
+    admin.post(f"/instances/{objects['instance']}/suspend", data={"reason": "核对信息"})
     (row,) = web.query(select(OperationLog.username, OperationLog.status_code, OperationLog.outcome,
                               OperationLog.remote_addr)
                        .where(OperationLog.path == f"/instances/{objects['instance']}/suspend")

@@ -425,6 +425,10 @@ export default function PlatformPropertiesProvider(propertiesPanel, injector) {
           entry('platform-reportable', SpiffPropertyField, {
             name: 'reportableFields', label: 'Reportable fields', target: process,
             description: 'Task data keys (comma separated) kept for reports when the process ends.'
+          }, isTextFieldEntryEdited),
+          entry('platform-summary', SpiffPropertyField, {
+            name: 'summaryFields', label: 'Inbox summary', target: process,
+            description: 'What each inbox row shows about a task: label=task data key, comma separated (Student=student_name, Number=agreement_number). Searchable.'
           }, isTextFieldEntryEdited)
         ]));
       }

@@ -1,0 +1,118 @@
+"""The inbox in headless Chromium: a counselor lands on the review waiting in his group (with its badge); a
+suspended process's task says so and offers no claim; suspending asks for a confirmation and a reason; at
+390x844 the student's home and task lists are stacks of cards with no sideways scrolling, the first task is
+visible without scrolling, and the instance diagram pans and zooms. Screenshots go to test-artifacts/."""
+from __future__ import annotations
+
+import re
+
+from tests.e2e.test_browser import ARTIFACTS, browser, live_server, pytestmark, sign_in  # noqa: F401 - fixtures
+from tests.tasklist.test_inbox_work import apply_for_recommendation
+
+PHONE = {"width": 390, "height": 844}
+
+
+def shot(page, name: str, backend: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{backend}-inbox-{name}.png"), full_page=True)
+
+
+def no_sideways_scrolling(page) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways: {width[0]} px content in a {width[1]} px window"
+
+
+def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, live_server, web):
+    backend = web.app.config["BACKEND"]
+    instance_id, review = apply_for_recommendation(web, "2022010101")
+    counselor = sign_in(browser, live_server, "counselor_cs")
+    card = counselor.locator(f".task-card:has(a[href='/tasks/{review}'])")
+    assert card.count() == 1, "the review waiting in the group is on the landing view"
+    assert "在你的小组等待处理" in card.inner_text() and card.locator("button:text('认领')").count() == 1
+    assert "张伟" in card.inner_text() and "2022010101" in card.inner_text()  # the BPMN's summary fields
+    badge = int(counselor.locator(".mainnav .badge").first.inner_text())
+    assert badge == int(counselor.locator("h1 .count").inner_text()) >= 1
+    shot(counselor, "counselor-landing", backend)
+
+    admin = sign_in(browser, live_server, "admin")
+    admin.goto(f"{live_server}/instances/{instance_id}")
+    admin.click("details.confirm summary:text('挂起')")
+    admin.click("button:text('确认暂停')")  # no reason: refused, the question stays open with its message
+    admin.wait_for_selector("#reason-suspend-error")
+    admin.fill("#reason-suspend", "学生信息待核实")
+    admin.click("button:text('确认暂停')")
+    admin.wait_for_selector(".flash.success")
+    assert admin.locator(".status-suspended").count() == 1
+    shot(admin, "suspend-with-reason", backend)
+
+    counselor.goto(f"{live_server}/tasks/{review}")
+    note = counselor.locator(".suspended-note")
+    assert "流程已暂停" in note.inner_text() and "学生信息待核实" in note.inner_text()
+    assert counselor.locator("button:text('认领')").count() == 0
+    assert counselor.locator("form.task-form").count() == 0
+    counselor.goto(f"{live_server}/?key=2022010101")
+    assert "流程已暂停" in counselor.locator(f".task-card:has(a[href='/tasks/{review}'])").inner_text()
+    shot(counselor, "suspended-task-card", backend)
+
+
+def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, live_server, web):
+    backend = web.app.config["BACKEND"]
+    student_no = "2022020101"
+    client = web.client(student_no)  # a task waiting for the student: a recommendation not yet submitted
+    guid = client.post("/processes/employment_recommendation/start").headers["Location"].rsplit("/", 1)[-1]
+    instance_id, _review = apply_for_recommendation(web, student_no)
+
+    phone = sign_in(browser, live_server, student_no, PHONE, touch=True)
+    no_sideways_scrolling(phone)
+    first = phone.locator(".task-cards .task-card").first
+    assert first.is_visible()
+    box = first.bounding_box()
+    assert box["y"] + min(box["height"], 80) <= PHONE["height"], "the first task is visible without scrolling"
+    assert box["width"] <= PHONE["width"]
+    assert phone.locator(f".task-card a[href='/tasks/{guid}']").count() == 1
+    shot(phone, "phone-home", backend)
+
+    phone.goto(f"{live_server}/?view=completed")
+    no_sideways_scrolling(phone)
+    assert phone.locator(".task-cards .task-card").count() >= 1
+    shot(phone, "phone-task-cards", backend)
+    phone.locator(".task-card a:text('我提交的内容')").first.click()
+    phone.wait_for_selector(".readonly-form")
+    no_sideways_scrolling(phone)
+
+    phone.goto(f"{live_server}/processes/mine")
+    no_sideways_scrolling(phone)
+    row = phone.locator("table.list tbody tr").first
+    assert row.bounding_box()["width"] <= PHONE["width"]
+    assert row.evaluate("r => getComputedStyle(r).display") == "block", "rows are cards at phone width"
+
+    phone.goto(f"{live_server}/instances/{instance_id}")
+    phone.wait_for_selector("#diagram[data-ready=true]", timeout=30000)
+    no_sideways_scrolling(phone)
+    viewport = phone.locator("#diagram .viewport")
+
+    def transform() -> str:
+        return viewport.get_attribute("transform") or ""
+
+    before = transform()
+    phone.click(".diagram-tools button[aria-label='放大']")
+    phone.wait_for_function("t => document.querySelector('#diagram .viewport').getAttribute('transform') !== t",
+                            arg=before)
+    zoomed = transform()
+    scale = lambda t: float(re.search(r"matrix\(([-\d.e]+)", t).group(1))  # noqa: E731
+    assert scale(zoomed) > scale(before)
+    # one finger drags the diagram
+    diagram = phone.locator("#diagram").bounding_box()
+    x, y = diagram["x"] + diagram["width"] / 2, diagram["y"] + diagram["height"] / 2
+    phone.evaluate("""([x, y]) => {
+        const el = document.getElementById('diagram');
+        const touch = (cx, cy) => new Touch({identifier: 1, target: el, clientX: cx, clientY: cy});
+        const fire = (type, list) => el.dispatchEvent(new TouchEvent(type, {touches: list, targetTouches: list,
+            changedTouches: list, bubbles: true, cancelable: true}));
+        fire('touchstart', [touch(x, y)]);
+        fire('touchmove', [touch(x - 60, y - 40)]);
+        fire('touchend', []);
+    }""", [x, y])
+    moved = transform()
+    assert moved != zoomed and scale(moved) == scale(zoomed), "panned, not zoomed"
+    shot(phone, "phone-diagram", backend)
