@@ -114,5 +114,8 @@ def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, liv
         fire('touchend', []);
     }""", [x, y])
     moved = transform()
-    assert moved != zoomed and scale(moved) == scale(zoomed), "panned, not zoomed"
+    assert moved != zoomed and abs(scale(moved) - scale(zoomed)) < 1e-6, "panned, not zoomed"
+    shift = [float(v) for v in re.search(r"matrix\(([^)]*)\)", moved).group(1).split(",")[4:]]
+    start = [float(v) for v in re.search(r"matrix\(([^)]*)\)", zoomed).group(1).split(",")[4:]]
+    assert abs(shift[0] - start[0] + 60) < 1 and abs(shift[1] - start[1] + 40) < 1, "moved with the finger"
     shot(phone, "phone-diagram", backend)
