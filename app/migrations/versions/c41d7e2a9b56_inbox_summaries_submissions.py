@@ -1,7 +1,7 @@
 """inbox rows say what a task is about (summary fields); what a person submitted is kept
 
 Revision ID: c41d7e2a9b56
-Revises: 592e5c39d79b
+Revises: c3a9e5d17b42
 Create Date: 2026-11-30 11:50:00
 
 """
@@ -15,7 +15,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgres
 
 
 revision = 'c41d7e2a9b56'
-down_revision = '592e5c39d79b'
+down_revision = 'c3a9e5d17b42'
 branch_labels = None
 depends_on = None
 
