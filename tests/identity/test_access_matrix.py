@@ -86,6 +86,7 @@ def routes(o):
         ("POST", f"/tasks/{o['task']}", expect(302, 422, 404, 403, 404, 404, 403)),
         ("POST", f"/tasks/{o['task']}/claim", expect(302, 302, 404, 403, 404, 404, 403)),
         ("GET", "/tasks/done/not-a-task", expect(302, 404, 404, 404, 404, 404, 404)),
+        ("GET", f"/tasks/{o['task']}/files/not-a-file", expect(302, 404, 404, 404, 404, 404, 404)),
         ("POST", f"/tasks/{o['task']}/unclaim", expect(302, 403, 404, 403, 404, 404, 403)),
         ("POST", f"/tasks/{o['task']}/reassign", expect(302, 403, 403, 303, 403, 403, 303)),
         ("GET", "/processes/", expect(302, 200, 403, 200, 200, 200, 200)),
