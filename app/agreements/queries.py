@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
 
@@ -335,3 +336,19 @@ def student_history(student_user_id: int) -> list[tuple]:
         .join(Employer, Employer.id == Agreement.employer_id)
         .where(Agreement.student_id == student_user_id).order_by(Agreement.offered_at))
     return [tuple(r) for r in rows]
+
+
+def report_rows(offered_from: datetime | None, offered_to: datetime | None,
+                college_ids: frozenset[int] | None = None) -> list:
+    """For the office's agreement report: (college id, college, status, offered_at, in_force_at) of the
+    agreements offered in [offered_from, offered_to), of the students of `college_ids` (None: every college)."""
+    query = (select(Student.college_id, College.name.label("college"), Agreement.status, Agreement.offered_at,
+                    Agreement.in_force_at)
+             .join(Student, Student.user_id == Agreement.student_id).join(College, College.id == Student.college_id))
+    if offered_from is not None:
+        query = query.where(Agreement.offered_at >= offered_from)
+    if offered_to is not None:
+        query = query.where(Agreement.offered_at < offered_to)
+    if college_ids is not None:
+        query = query.where(Student.college_id.in_(list(college_ids)))
+    return db.session.execute(query).all()

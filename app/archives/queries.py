@@ -286,3 +286,8 @@ def _timeline(student: Student, archive: Archive | None) -> list[TimelineEntry]:
                                      {"status": d.status, "employer": d.employer_name or d.school,
                                       "region": d.region_province, "superseded_at": d.superseded_at}))
     return sorted(entries, key=lambda e: e.moment)
+
+
+def categories() -> list[tuple[str, str, str, bool]]:
+    """The destination categories in their official order: (code, group, label, counts as placed)."""
+    return [(c.code, c.group, c.label, c.placed) for c in domain.CATEGORIES]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.identity.models import User
+from app.identity.models import College, Student, User
 from app.platform.extensions import db
 
 
@@ -23,3 +23,14 @@ def active_user(user_id: int) -> User | None:
 def user_by_name(username: str) -> User | None:
     """Any account by user name (active or not): the sign-in check decides what to tell."""
     return db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def colleges() -> list[tuple[int, str]]:
+    """(id, name) of every college, in code order."""
+    return [tuple(r) for r in db.session.execute(select(College.id, College.name).order_by(College.code)).all()]
+
+
+def students_of_colleges(college_ids) -> set[int]:
+    """The user ids of the students of these colleges."""
+    return set(db.session.execute(select(Student.user_id).where(Student.college_id.in_(list(college_ids))))
+               .scalars())

@@ -11,15 +11,16 @@ from app.reporting.operations import STATES, InstanceFilter
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _date(args: MultiDict, key: str, errors: dict[str, str]) -> date | None:
+def parse_date(args: MultiDict, key: str, errors: dict[str, str], default: date | None = None) -> date | None:
+    """The date in `args[key]` (YYYY-MM-DD), `default` when empty; a bad one adds a message to `errors`."""
     value = (args.get(key) or "").strip()
     if not value:
-        return None
+        return default
     try:
         return date.fromisoformat(value)
     except ValueError:
         errors[key] = _("Enter a date as YYYY-MM-DD.")
-        return None
+        return default
 
 
 def instance_filter(args: MultiDict) -> tuple[InstanceFilter, dict[str, str]]:
@@ -41,8 +42,8 @@ def instance_filter(args: MultiDict) -> tuple[InstanceFilter, dict[str, str]]:
         version=int(version) if version and "version" not in errors else None,
         state=state if "state" not in errors else None,
         business_key=(args.get("business_key") or "").strip()[:120] or None,
-        started_from=_date(args, "started_from", errors),
-        started_to=_date(args, "started_to", errors),
+        started_from=parse_date(args, "started_from", errors),
+        started_to=parse_date(args, "started_to", errors),
         variable=variable if "variable" not in errors else None,
         value=(value or "")[:200] if variable else None,
     )

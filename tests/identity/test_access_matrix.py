@@ -8,6 +8,7 @@ from app.engine.models import Incident, OpenTask, ProcessDefinition
 from app.identity.models import User
 from tests.archives import matrix as archive_matrix
 from tests.interviews import matrix as interview_matrix
+from tests.reporting import matrix as reporting_matrix
 from tests.web import ROLE_USERS
 
 ROLES = ["anonymous", *ROLE_USERS]
@@ -137,6 +138,7 @@ def routes(o):
         ("GET", f"/live/token?c=user:{o['student']}", expect(403, 200, 403, 403, 403, 403, 403)),
         *interview_matrix.routes(o["interviews"], expect),
         *archive_matrix.routes(o["archives"], expect),
+        *reporting_matrix.routes(o, expect),
     ]
 
 

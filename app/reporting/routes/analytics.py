@@ -2,14 +2,12 @@
 diagram and its SLA targets."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
 from app.platform.source_texts import translate_bpmn
-from app.reporting import analytics, charts, operations, projection, services
+from app.reporting import analytics, charts, filters, operations, projection, services
 from app.reporting.services import ReportingError
 
 bp = Blueprint("analytics", __name__, url_prefix="/analytics", template_folder="../templates")
@@ -23,14 +21,8 @@ def _process_or_404(process_key: str) -> str:
 
 
 def _period(args) -> tuple[analytics.Period, dict[str, str]]:
-    errors, bounds = {}, {}
-    for key in ("from", "to"):
-        value = (args.get(key) or "").strip()
-        try:
-            bounds[key] = date.fromisoformat(value) if value else None
-        except ValueError:
-            errors[key] = _("Enter a date as YYYY-MM-DD.")
-            bounds[key] = None
+    errors: dict[str, str] = {}
+    bounds = {key: filters.parse_date(args, key, errors) for key in ("from", "to")}
     if bounds["from"] and bounds["to"] and bounds["from"] > bounds["to"]:
         errors["to"] = _("The end date is before the start date.")
     return analytics.Period(bounds["from"], bounds["to"]), errors

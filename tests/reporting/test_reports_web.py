@@ -1,0 +1,65 @@
+"""The office's reports through the web: who may read them, a counselor's page holds only his colleges,
+CSV and Excel exports hold the page's figures, bad filters answer 422 with the field's message."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.identity.models import College, CounselorScope, User
+from tests.web import ROLE_USERS
+
+PAGES = ["/reports/", "/reports/destinations", "/reports/agreements", "/reports/funnel"]
+
+
+def text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["student", "employer", "process_owner"])
+def test_reports_are_for_the_office(web, role):
+    client = web.client(ROLE_USERS[role])
+    for path in PAGES:
+        assert client.get(path).status_code == 403, path
+
+
+def test_staff_read_export_and_print(web):
+    staff = web.client(ROLE_USERS["staff"])
+    for path in PAGES:
+        assert staff.get(path).status_code == 200, path
+    page = text(staff.get("/reports/destinations?at=2026-09-01&year=2026&by=degree"))
+    assert 'data-chart="' in page and "data-print" in page and 'id="rates"' in page
+    csv = staff.get("/reports/destinations?at=2026-09-01&year=2026&by=degree&format=csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    body = csv.get_data().decode("utf-8-sig")
+    assert "2026-09-01" in body and "签就业协议形式就业" in body
+    xlsx = staff.get("/reports/agreements?from=2020-01-01&format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    assert sheet["A3"].value and sheet.max_row >= 4
+    assert staff.get("/reports/funnel?format=csv").status_code == 200
+    assert "reporting.agreements" in text(staff.get("/reports/"))
+
+
+def test_bad_filters(web):
+    staff = web.client(ROLE_USERS["staff"])
+    assert staff.get("/reports/destinations?at=31/08/2026").status_code == 422
+    assert staff.get("/reports/destinations?year=abc").status_code == 422
+    assert staff.get("/reports/destinations?by=salary").status_code == 422
+    assert staff.get("/reports/agreements?from=2026-05-02&to=2026-05-01").status_code == 422
+    assert staff.get("/reports/funnel?fair=999999").status_code == 200  # an unknown fair: all recruiting
+
+
+def test_a_counselor_sees_only_his_colleges(web):
+    counselor = ROLE_USERS["counselor"]
+    mine = {name for (name,) in web.query(
+        select(College.name).join(CounselorScope, CounselorScope.college_id == College.id)
+        .join(User, User.id == CounselorScope.user_id).where(User.username == counselor))}
+    others = {name for (name,) in web.query(select(College.name))} - mine
+    assert mine and others
+    page = text(web.client(counselor).get("/reports/destinations?by=college"))
+    groups = {part.split('"')[0] for part in page.split('data-group="')[1:]}
+    assert groups <= mine
+    assert not any(f'data-group="{name}"' in page for name in others)
