@@ -378,6 +378,10 @@ class FormEditor {
     }
     if (ok) {
       this.preview.innerHTML = body.html;  // the server's own form template, values escaped there
+      const form = this.preview.querySelector('[data-bpm-form]');
+      if (form && window.bpmForms) {
+        window.bpmForms.enhance(form);  // as on the task page: conditional fields shown only when they apply
+      }
     } else {
       this.preview.replaceChildren(el('p', { class: 'field-error' }, body.message || this.t('The preview failed.')));
     }

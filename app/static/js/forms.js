@@ -220,6 +220,9 @@
     document.querySelectorAll("[data-bpm-form]").forEach(enhance);
   }
 
+  /* Forms put into a page later (the modeler's form preview) are enhanced by their page. */
+  window.bpmForms = { enhance: enhance };
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
