@@ -51,7 +51,7 @@ class Config:
     # pages, permissions, menu entries, demo data and jobs come with them.
     ARCHIVE_DEMO_COHORT = int(os.environ.get("ARCHIVE_DEMO_COHORT", "2000"))  # students in the demo archives
     AREAS = ("app.employers.area", "app.agreements.area", "app.recommendations.area", "app.interviews.area",
-             "app.archives.area", "app.reporting.area")
+             "app.bookings.area", "app.archives.area", "app.reporting.area")
     VAR_DIR = VAR_DIR
     # Analytics apply a history event once it is this old (a step that began earlier may still be committing
     # a smaller event id): app/reporting/projection.py.

@@ -50,3 +50,24 @@ def clock_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _clock_offset = before
+
+
+class UTCTimestamp(TypeDecorator):
+    """A moment stored WITH its time zone on PostgreSQL (timestamptz: usable in range types such as
+    tstzrange, e.g. exclusion constraints over time ranges) and as naive UTC on SQLite; returned aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use UTC-aware datetimes")
+        value = value.astimezone(timezone.utc)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
