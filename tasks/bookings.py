@@ -54,3 +54,8 @@ def offer_answer(params: dict, ctx: JobContext) -> dict:
 @operation("booking.lapse")
 def lapse(params: dict, ctx: JobContext) -> dict:
     return services.lapse(params["booking_id"])
+
+
+@operation("booking.refresh")
+def refresh(params: dict, ctx: JobContext) -> dict:
+    return services.current(params["booking_id"])

@@ -224,7 +224,7 @@ def may_offer(mode: str, now: datetime, start: datetime, end: datetime, grace_mi
 def used_minutes(checked_in: datetime | None, ended: datetime | None) -> int:
     if checked_in is None or ended is None or ended <= checked_in:
         return 0
-    return int((ended - checked_in).total_seconds() // 60)
+    return round((ended - checked_in).total_seconds() / 60)
 
 
 # -- credit ------------------------------------------------------------------------------------------------

@@ -461,3 +461,12 @@ def recording_path(booking: Booking, var_dir) -> Path | None:
     if root not in path.parents or not path.is_file():
         return None
     return path
+
+
+def current(booking_id: int) -> dict:
+    """The booking as the process should see it now (after a step taken outside the process: an offer)."""
+    with unit_of_work() as uow:
+        booking, resource = _step(booking_id)
+        result = snapshot(booking, resource)
+        uow.commit()
+        return result
