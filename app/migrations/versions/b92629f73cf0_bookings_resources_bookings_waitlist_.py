@@ -2,7 +2,7 @@
 constraint over tstzrange with btree_gist on PostgreSQL, triggers on SQLite)
 
 Revision ID: b92629f73cf0
-Revises: c3a9e5d17b42
+Revises: c41d7e2a9b56
 Create Date: 2026-11-30 11:31:48.787786
 
 """
@@ -21,7 +21,7 @@ OVERLAP = ("SELECT RAISE(ABORT, 'booking_overlap') WHERE NEW.status IN {holding}
 
 # revision identifiers, used by Alembic.
 revision = 'b92629f73cf0'
-down_revision = 'c3a9e5d17b42'
+down_revision = 'c41d7e2a9b56'
 branch_labels = None
 depends_on = None
 
