@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.engine.models import Incident, OpenTask, ProcessDefinition
 from app.identity.models import User
 from tests.archives import matrix as archive_matrix
+from tests.bookings import matrix as booking_matrix
 from tests.interviews import matrix as interview_matrix
 from tests.reporting import matrix as reporting_matrix
 from tests.web import ROLE_USERS
@@ -40,7 +41,8 @@ def objects(web):
             "agreement": _matrix_agreement(web), "student": student_id,
             "notification": _student_notification(web, student_id, task_guid),
             "interviews": interview_matrix.objects(web, ROLE_USERS["student"], ROLE_USERS["employer"]),
-            "archives": archive_matrix.objects(web, ROLE_USERS["student"])}
+            "archives": archive_matrix.objects(web, ROLE_USERS["student"]),
+            "bookings": booking_matrix.objects(web, ROLE_USERS["student"])}
 
 
 def _student_notification(web, student_id: int, task_guid: str) -> int:
@@ -139,6 +141,7 @@ def routes(o):
         *interview_matrix.routes(o["interviews"], expect),
         *archive_matrix.routes(o["archives"], expect),
         *reporting_matrix.routes(o, expect),
+        *booking_matrix.routes(o["bookings"], expect),
     ]
 
 
