@@ -62,7 +62,8 @@ def _wire_engine(app: Flask) -> None:
     from app.platform.queue import rq_enqueuer
 
     engine.configure(app, enqueue_job=rq_enqueuer("tasks.engine_jobs.run_job",
-                                                  timeout_s=app.config["JOB_TIMEOUT_S"] + 30))
+                                                  timeout_s=app.config["JOB_TIMEOUT_S"] + 30),
+                     enqueue_timers=rq_enqueuer("tasks.engine_jobs.fire_timers", timeout_s=600))
     engine.add_history_listener(app, on_engine_events)
 
 

@@ -69,9 +69,7 @@ def tick(app: Flask, leadership: Leadership) -> None:
         if not leadership.hold():
             return
         try:
-            while timers.fire_due() > 0:
-                if not leadership.hold():
-                    break
+            timers.fire_or_hand_out(leadership.hold)
             outbox.sweep()
             periodic.enqueue_due()
         finally:

@@ -78,6 +78,10 @@ class Config:
     SCHEDULER_HEARTBEAT_S = float(os.environ.get("SCHEDULER_HEARTBEAT_S", "1"))
     HEALTH_STALE_AFTER_S = float(os.environ.get("HEALTH_STALE_AFTER_S", "5"))
     SCHEDULER_TICK_S = float(os.environ.get("SCHEDULER_TICK_S", "0.25"))
+    # More instances than TIMER_HANDOUT_MIN with due timers: the scheduler hands them to the workers in batches
+    # of TIMER_BATCH (each batch woken in one transaction) instead of firing them itself (app/engine/timers.py).
+    TIMER_HANDOUT_MIN = int(os.environ.get("TIMER_HANDOUT_MIN", "200"))
+    TIMER_BATCH = int(os.environ.get("TIMER_BATCH", "200"))
     # Several schedulers may run (hot standbys); they elect a leader under this Redis key.
     SCHEDULER_LEADER_KEY = os.environ.get("SCHEDULER_LEADER_KEY", "bpm:scheduler:leader")
     # Engine tasks (scripts, gateways, events) one advance may run before it stops with an incident.

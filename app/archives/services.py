@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from app import engine
 from app.agreements import queries as agreement_queries
@@ -53,30 +53,38 @@ def process_data(student: Student, name: str, archive_id: int, today: date) -> d
 
 def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> list[int]:
     """Open the archive of each student who has none and start its process, all in one transaction (a batch
-    of starts shares one durable commit). Returns the new archives' ids."""
+    of starts shares one durable commit; the archive rows are written in bulk). Returns the new archives' ids."""
     definition = engine.latest_definition(PROCESS_KEY)
     if definition is None:
         raise ArchiveError(_l("The archive process is not deployed."))
-    created = []
+    ids = list(student_ids)
+    if not ids:
+        return []
     today = utcnow().astimezone(domain.LOCAL_TZ).date()
     with unit_of_work() as uow:
-        ids = list(student_ids)
-        have = set(uow.execute(select(Archive.student_id).where(Archive.student_id.in_(ids))).scalars()) if ids \
-            else set()
-        rows = uow.execute(select(Student, User.display_name).join(User, User.id == Student.user_id)
-                           .where(Student.user_id.in_(ids))).all() if ids else []
+        have = set(uow.execute(select(Archive.student_id).where(Archive.student_id.in_(ids))).scalars())
+        rows = [(s, name) for s, name in uow.execute(
+            select(Student, User.display_name).join(User, User.id == Student.user_id)
+            .where(Student.user_id.in_(ids)).order_by(Student.student_no)).all() if s.user_id not in have]
+        if not rows:
+            uow.commit()
+            return []
+        now = utcnow()
+        archive_ids = dict(uow.execute(insert(Archive).returning(Archive.student_id, Archive.id,
+                                                                 sort_by_parameter_order=True),
+                                       [{"student_id": s.user_id, "created_at": now} for s, _n in rows]).all())
+        started = []
         for student, name in rows:
-            if student.user_id in have:
-                continue
-            archive = Archive(student_id=student.user_id)
-            uow.add(archive)
-            uow.flush()
-            archive.instance_id = engine.start_instance(
-                definition, process_data(student, name, archive.id, today), business_key=archive_key(student.student_no),
+            archive_id = archive_ids[student.user_id]
+            instance_id = engine.start_instance(
+                definition, process_data(student, name, archive_id, today), business_key=archive_key(student.student_no),
                 started_by=started_by, college_id=student.college_id)
-            created.append(archive.id)
+            started.append({"archive": archive_id, "instance": instance_id})
+        table = Archive.__table__
+        uow.execute(update(table).where(table.c.id == bindparam("archive")).values(instance_id=bindparam("instance")),
+                    started)
         uow.commit()
-    return created
+    return [s["archive"] for s in started]
 
 
 def _archive(uow, student_id: int) -> Archive:

@@ -21,15 +21,22 @@ from app.platform.uow import unit_of_work
 log = logging.getLogger(__name__)
 JOB = Job.__table__
 EnqueueJob = Callable[[int], None]
+EnqueueTimers = Callable[[list[int]], None]
 
 
 @dataclass(frozen=True)
 class EngineWiring:
     enqueue_job: EnqueueJob  # hands one engine job id to a worker (e.g. an RQ enqueue of the job entry point)
+    enqueue_timers: EnqueueTimers | None = None  # hands a batch of instances with due timers to a worker
 
 
-def configure(app: Flask, enqueue_job: EnqueueJob) -> None:
-    app.extensions["engine"] = EngineWiring(enqueue_job)
+def configure(app: Flask, enqueue_job: EnqueueJob, enqueue_timers: EnqueueTimers | None = None) -> None:
+    app.extensions["engine"] = EngineWiring(enqueue_job, enqueue_timers)
+
+
+def timer_enqueuer() -> EnqueueTimers | None:
+    """How a batch of due timers reaches a worker (None: the scheduler fires every timer itself)."""
+    return _wiring().enqueue_timers
 
 
 def _wiring() -> EngineWiring:

@@ -1,12 +1,23 @@
-"""Waking instances whose timers are due. Called by the scheduler (the single leader)."""
+"""Waking instances whose timers are due. Called by the scheduler (the single leader).
+
+A few due timers the scheduler fires itself (`fire_due`). A wave (every archive's yearly timer on the same
+morning) it hands to the workers instead (`hand_out`): it leases batches of due instances (their timer rows
+move to now + HANDOUT_LEASE, so a batch whose worker dies is handed out again once the lease ends) and
+enqueues each batch; a worker wakes a batch's instances in one transaction (`fire_instances`). Each timer
+fires once: SpiffWorkflow fires a due timer when the instance is woken, and a step is written only on the
+version it was decided on.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from flask import current_app
+from sqlalchemy import func, select, update
 
-from app.engine.errors import EngineError
+from app.engine.errors import EngineError, InvalidState
+from app.engine.outbox import timer_enqueuer
 from app.engine.models import ProcessInstance, Timer
 from app.engine.runtime import advance, read
 from app.platform.db_types import utcnow
@@ -15,6 +26,7 @@ from app.platform.uow import unit_of_work
 log = logging.getLogger(__name__)
 T = Timer.__table__
 RETRY_FAILED_AFTER = timedelta(seconds=60)
+HANDOUT_LEASE = timedelta(minutes=5)
 
 
 def _refresh(inst, events) -> None:
@@ -39,6 +51,67 @@ def fire_due(limit: int = 500) -> int:
                 session.execute(update(T).where(T.c.instance_id == instance_id, T.c.due_at <= utcnow())
                                 .values(due_at=utcnow() + RETRY_FAILED_AFTER))
                 session.commit()
+    return woken
+
+
+def _due_instances(limit: int) -> list[int]:
+    return read(
+        select(T.c.instance_id).join(ProcessInstance, ProcessInstance.id == T.c.instance_id)
+        .where(T.c.due_at <= utcnow(), ProcessInstance.status == "running")
+        .group_by(T.c.instance_id).order_by(func.min(T.c.due_at)).limit(limit)
+    ).scalars().all()
+
+
+def fire_or_hand_out(still_leader: Callable[[], bool] = lambda: True) -> int:
+    """The scheduler's tick: fire a few due timers here, hand a wave to the workers in batches (when the app
+    wired a timer enqueuer). Returns how many instances were woken or handed out."""
+    enqueue = timer_enqueuer()
+    smallest = current_app.config.get("TIMER_HANDOUT_MIN", 200)
+    if enqueue is None or len(_due_instances(smallest + 1)) <= smallest:
+        woken = 0
+        while (fired := fire_due()) > 0:
+            woken += fired
+            if not still_leader():
+                break
+        return woken
+    return hand_out(enqueue, current_app.config.get("TIMER_BATCH", 200))
+
+
+def hand_out(enqueue: Callable[[list[int]], None], batch: int = 200, limit: int = 200_000) -> int:
+    """Lease the due timers of up to `limit` instances and enqueue them in batches of `batch` instance ids."""
+    ids = _due_instances(limit)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        now = utcnow()
+        with unit_of_work() as session:
+            session.execute(update(T).where(T.c.instance_id.in_(chunk), T.c.due_at <= now)
+                            .values(due_at=now + HANDOUT_LEASE))
+            session.commit()
+        enqueue(chunk)
+    return len(ids)
+
+
+def fire_instances(instance_ids: list[int]) -> int:
+    """A worker's part of a wave: wake these instances in one transaction (one durable commit for the
+    batch); if any of them fails, each is woken on its own so that one bad instance holds up no other."""
+    try:
+        with unit_of_work() as session:
+            for instance_id in instance_ids:
+                try:
+                    advance(instance_id, _refresh)
+                except InvalidState:  # ended or suspended since: nothing of it was written
+                    continue
+            session.commit()
+        return len(instance_ids)
+    except EngineError:
+        log.info("a batch of %d timers is fired one by one", len(instance_ids))
+    woken = 0
+    for instance_id in instance_ids:
+        try:
+            advance(instance_id, _refresh)
+            woken += 1
+        except EngineError as err:  # an incident was recorded, or it ended meanwhile: its lease ends by itself
+            log.warning("timer of instance %s: %s", instance_id, err)
     return woken
 
 
