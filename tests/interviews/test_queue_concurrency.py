@@ -140,8 +140,11 @@ def restart_app(request, tmp_path_factory, private_redis):
     drop_app(app, schema)
 
 
-def test_redis_restarted_mid_fair_loses_no_ticket_and_no_order(restart_app, private_redis):
+@pytest.mark.parametrize("loss", ["restarted", "flushed"])
+def test_redis_restarted_mid_fair_loses_no_ticket_and_no_order(restart_app, private_redis, loss):
+    """Redis comes back empty (killed and started again), or is flushed (FLUSHALL) while in use."""
     app = restart_app
+    lose = private_redis.restart_empty if loss == "restarted" else lambda: Redis.from_url(private_redis.url).flushall()
     with app.app_context():
         fair = make_fair(booths=4, students=160)
         db.session.remove()
@@ -158,7 +161,7 @@ def test_redis_restarted_mid_fair_loses_no_ticket_and_no_order(restart_app, priv
     calls = [lambda b=b: [_retrying(lambda: queue_services.call_next(b, fair.recruiters[0])) for _ in range(4)]
              for b in booths]
     during = [*second[:30], *calls[:2]]
-    in_threads(app, [*during[:16], private_redis.restart_empty, *during[16:]], workers=24)
+    in_threads(app, [*during[:16], lose, *during[16:]], workers=24)
     in_threads(app, [*second[30:], *calls[2:]], workers=24)
     # Redis agrees with the rows again: every waiting ticket is there, in order-key order, with its number
     for booth in booths:
