@@ -33,5 +33,5 @@ def work_task(spec_id: str, data: dict, actor: int, *, instance_id: int | None =
             return False
         if claim:
             engine.claim_task(guid, actor)
-        engine.complete_task(guid, data, actor)
+        engine.complete_task(guid, data, actor, submission=data)
     return True

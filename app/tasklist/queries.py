@@ -112,8 +112,10 @@ def completed_by(principal: Principal, q: InboxQuery) -> InboxPage:
     rows = db.session.execute(
         select(HistoryEvent.id, HistoryEvent.task_name.label("name"), HistoryEvent.lane, HistoryEvent.process_key,
                HistoryEvent.business_key, HistoryEvent.at, HistoryEvent.instance_id, HistoryEvent.task_guid,
-               ProcessDefinition.name.label("process_name"))
+               ProcessDefinition.name.label("process_name"), TaskSubmission.id.label("submission_id"))
         .join(ProcessInstance, ProcessInstance.id == HistoryEvent.instance_id)
+        .outerjoin(TaskSubmission, and_(TaskSubmission.task_guid == HistoryEvent.task_guid,
+                                        TaskSubmission.actor_id == HistoryEvent.actor_id))
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(*where).order_by(HistoryEvent.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -121,6 +121,7 @@ def routes(o):
          expect(302, EITHER_200_404, EITHER_200_404, EITHER_200_404, EITHER_200_404, 403, EITHER_200_404)),
         # no document yet: 404 for the parties and staff; counselors may not download at all
         ("GET", f"/agreements/{o['agreement']}/document.pdf", expect(302, 404, 403, 404, 404, 403, 404)),
+        ("GET", f"/agreements/{o['agreement']}/files/not-a-file", expect(302, 404, 404, 404, 404, 403, 404)),
         # declined, so nothing to rescind or revoke: refused with a message (303) for the parties
         ("POST", f"/agreements/{o['agreement']}/rescind", expect(302, 303, 403, 403, 303, 403, 403)),
         ("POST", f"/agreements/{o['agreement']}/revoke", expect(302, 403, 403, 403, 303, 403, 403)),

@@ -154,3 +154,21 @@ def test_people_read_business_events_the_admin_also_the_engine_s(web):
     assert "引擎事件" not in student_view
     admin_view = page(web.client("admin").get(f"/instances/{instance_id}"))
     assert "引擎事件" in admin_view and "任务已生成" in admin_view
+
+
+def test_a_step_completed_without_the_inbox_links_to_its_process(web):
+    """Steps completed outside the inbox (a service, an import) have no submission to open: the row links to
+    the process instead of a page that would not exist."""
+    from app import engine
+
+    client = web.client("2022020101")
+    guid = client.post("/processes/employment_recommendation/start").headers["Location"].rsplit("/", 1)[-1]
+    from app.identity.models import User
+
+    student = web.scalar(select(User.id).where(User.username == "2022020101"))
+    with web.app.app_context():
+        engine.complete_task(guid, dict(APPLICATION), student)
+    done = page(client.get("/", query_string={"view": "completed"}))
+    assert f"/tasks/done/{guid}" not in done
+    card = done.split(f'data-guid="{guid}"', 1)
+    assert len(card) == 2 and "/instances/" in card[1].split("</li>", 1)[0]
