@@ -37,7 +37,7 @@ def _start(tmp_path: Path, redis_url: str, port: int, simulator_port: int | None
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 60) -> None:
+def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 180) -> None:  # a loaded machine imports slowly
     deadline = time.time() + seconds
     while time.time() < deadline:
         assert proc.poll() is None, proc.stdout.read()
@@ -56,7 +56,7 @@ def test_sigterm_stops_every_piece(tmp_path, redis_url):
         _wait_for_port(simulator_port, proc)  # the device simulator is a piece too
         time.sleep(1)  # worker and scheduler are up as well
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert proc.wait(timeout=90) == 0
         deadline = time.time() + 10
         while _group_alive(proc.pid) and time.time() < deadline:
             time.sleep(0.1)
@@ -73,7 +73,7 @@ def test_a_piece_that_dies_stops_the_others(tmp_path, redis_url):
         port = blocker.getsockname()[1]
         proc = _start(tmp_path, redis_url, port)
         try:
-            assert proc.wait(timeout=60) == 1
+            assert proc.wait(timeout=180) == 1
             output = proc.stdout.read()
             assert "web stopped (exit code" in output
             deadline = time.time() + 15
@@ -97,7 +97,7 @@ def test_sigterm_stops_the_embedded_redis_too(tmp_path):
         pid = embedded_redis_pid(tmp_path)
         assert pid is not None, "make run did not start the embedded Redis"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=90) == 0
         deadline = time.time() + 15
         while _process_alive(pid) and time.time() < deadline:
             time.sleep(0.1)

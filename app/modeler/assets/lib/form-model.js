@@ -174,6 +174,11 @@ function rank(order, key) {
   return star >= 0 ? star : order.length;
 }
 
+// options shown as their stored values need no names (a form written without enumNames stays so)
+function namesNeeded(names, values, before) {
+  return before !== undefined || names.some((name, i) => name !== values[i]);
+}
+
 const EDITOR_FORMATS = ['date', 'date-time', 'future-date-time', 'email', 'phone', 'data-url'];
 
 function fieldSchema(f) {
@@ -211,13 +216,19 @@ function fieldSchema(f) {
     case 'boolean': schema.type = 'boolean'; break;
     case 'file': schema.type = 'string'; schema.format = 'data-url'; break;
     case 'select': case 'radio':
-      schema.type = 'string'; schema.enum = values; schema.enumNames = names;
+      schema.type = 'string'; schema.enum = values;
+      if (namesNeeded(names, values, f.schema.enumNames)) {
+        schema.enumNames = names;
+      }
       if (f.type === 'radio') {
         ui['ui:widget'] = 'radio';
       }
       break;
     case 'checkboxes':
-      schema.type = 'array'; schema.uniqueItems = true; schema.items = { type: 'string', enum: values, enumNames: names };
+      schema.type = 'array'; schema.uniqueItems = true; schema.items = { type: 'string', enum: values };
+      if (namesNeeded(names, values, (f.schema.items || {}).enumNames)) {
+        schema.items.enumNames = names;
+      }
       ui['ui:widget'] = 'checkboxes';
       break;
     default: throw new Unsupported(f.type);
