@@ -159,6 +159,9 @@ def new():
     try:
         agreement_id = services.issue_offer(principal().id, student_no, terms, remote_addr=request.remote_addr)
     except services.AgreementError as err:
+        if err.field == "student_no":  # beside the field, in the reader's language
+            errors = {"student_no": [fs.FieldError("student_no", "notFound", {"value": student_no})]}
+            return _new_page(form, fs.redisplay_values(form, data, {}), errors, 422)
         return _new_page(form, fs.redisplay_values(form, data, {}), {}, 422, str(err))
     if queries.offer_announced(agreement_id):
         flash(_("The offer was sent. The student has been asked to reply."), "success")

@@ -58,7 +58,12 @@ from app.platform.uow import read_only, unit_of_work
 
 
 class AgreementError(Exception):
-    """A refused agreement action; the message is shown to users."""
+    """A refused agreement action; the message is shown to users. `field`: the offer field at fault, when one is
+    (an unknown student number), so the form can show the problem beside it."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def terms_problems(terms: dict) -> list[str]:
@@ -119,7 +124,7 @@ def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr
         student = session.execute(select(Student).where(Student.student_no == student_no)).scalar_one_or_none()
         student_user = session.get(User, student.user_id) if student is not None else None
         if student is None or student_user is None or not student_user.active:
-            raise AgreementError(f"学号 {student_no} 不存在")
+            raise AgreementError(f"学号 {student_no} 不存在", field="student_no")
         others = session.execute(select(Agreement.status, Agreement.employer_id).where(
             Agreement.student_id == student.user_id, Agreement.status.in_((IN_FORCE, *OPEN_STATUSES)))).all()
         if any(s == IN_FORCE for s, _e in others):

@@ -47,6 +47,8 @@ MESSAGES: dict[str, tuple[Any, str]] = {
     "fileType": (_l("The file must be one of these types: %(accept)s."), "文件类型不符合要求，仅支持：%(accept)s。"),
     "fileSize": (_l("The file must be no larger than %(limit)s."), "文件大小不能超过 %(limit)s。"),
     "fileEmpty": (_l("The selected file is empty."), "所选文件为空。"),
+    "notFound": (_l("Nothing is on record under %(value)s: check it and enter it again."),
+                 "系统中没有“%(value)s”的记录，请核对后重新填写。"),
     "invalid": (_l("This value is not valid."), "此项填写有误。"),
 }
 

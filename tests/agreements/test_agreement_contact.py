@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.agreements.exports import AGREEMENT_COLUMNS
 from app.agreements.models import Agreement
+from app.engine.models import OpenTask
 from tests.agreements.test_agreement_web import issue, make_employer, make_student, page, sheet_rows, work_task
 
 COLUMNS = [key for key, _width in AGREEMENT_COLUMNS]
@@ -32,3 +33,17 @@ def test_contact_given_when_accepting_reaches_the_page_and_the_export(web, uniqu
         assert "电子邮箱" in rows[0]
         (mine,) = [dict(zip(COLUMNS, r)) for r in rows[1:] if f"联系方式测试{unique}" in r]
         assert mine["phone"] == phone and mine["email"] == email, username
+
+
+def test_a_seven_digit_phone_is_refused_on_its_field(web, unique):
+    student_no, hr = make_student(web, unique), make_employer(web, unique)
+    agreement_id = issue(web, hr, student_no)
+    instance_id = web.scalar(select(Agreement.instance_id).where(Agreement.id == agreement_id))
+    guid = web.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id,
+                                                      OpenTask.spec_id == "student_respond"))
+    resp = web.client(student_no).post(f"/tasks/{guid}", data={
+        "__action__": "submit", "student_decision": "accept", "student_phone": "1234567",
+        "student_email": "t@example.edu.cn"})
+    assert resp.status_code == 422
+    assert 'id="f-student_phone-error"' in page(resp) and "手机号码" in page(resp)
+    assert web.scalar(select(Agreement.status).where(Agreement.id == agreement_id)) == "offered"

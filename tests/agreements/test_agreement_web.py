@@ -155,11 +155,14 @@ def test_offer_form_is_only_for_employers(web):
         assert client.post("/agreements/new", data={"student_no": "2022010101", **OFFER}).status_code == 403
 
 
-def test_offer_to_an_unknown_student_is_refused_with_a_message(web):
+def test_offer_to_an_unknown_student_is_an_error_on_that_field(web):
     resp = web.client("hr_huachen").post("/agreements/new", data={"student_no": "1999999999", **OFFER})
     assert resp.status_code == 422
-    assert 'class="flash error" role="alert"' in page(resp) and "1999999999" in page(resp)
-    assert 'value="后端开发工程师"' in page(resp)  # input kept
+    html = page(resp)
+    error = re.search(r'<p class="bpm-error-message" id="f-student_no-error">(.*?)</p>', html, re.S)
+    assert error and "1999999999" in error.group(1) and "记录" in error.group(1)
+    assert 'id="f-student_no"' in html and 'aria-invalid="true"' in html
+    assert 'value="后端开发工程师"' in html  # input kept
 
 
 def test_offer_through_the_web_and_who_sees_it(web):
