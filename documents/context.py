@@ -6,7 +6,6 @@ from typing import Any, Mapping
 
 from docxtpl import Listing
 
-BLANK_DATE = "      年    月    日"
 EMPLOYER_TYPES = {
     "state_owned": "国有企业", "private": "民营企业", "foreign": "外资企业", "joint_venture": "中外合资企业",
     "public_institution": "事业单位", "government": "机关", "other": "其他",
@@ -31,8 +30,8 @@ def agreement_context(agreement: Mapping[str, Any], *, reveal_id_number: bool = 
     """Context for templates/tripartite_agreement.docx.
 
     `agreement` has the sections graduate, employer, job, university (see the template's tags), plus
-    agreement_number and optionally signing dates (signing.student_date, ...). The ID number is masked
-    unless reveal_id_number (staff copies).
+    agreement_number. The signing dates are in the signatures' stamps (documents/sign.py). The ID number is
+    masked unless reveal_id_number (staff copies).
     """
     graduate = dict(agreement.get("graduate", {}))
     employer = dict(agreement.get("employer", {}))
@@ -53,15 +52,12 @@ def agreement_context(agreement: Mapping[str, Any], *, reveal_id_number: bool = 
         job["contract_term"] = f"{job['contract_term']} 年"
     for key in ("breach_terms", "other_clauses"):
         job[key] = Listing(str(job.get(key) or "无"))  # keeps line breaks of multi-line text
-    signing = {f"{p}_date": _date_text(agreement.get("signing", {}).get(f"{p}_date")) or BLANK_DATE
-               for p in ("student", "employer", "university")}
     return {
         "agreement_number": agreement.get("agreement_number") or "（签署完成后由学校编号）",
         "university": dict(agreement.get("university", {})),
         "graduate": graduate,
         "employer": employer,
         "job": job,
-        "signing": signing,
     }
 
 

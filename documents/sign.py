@@ -141,7 +141,7 @@ def sign_field(pdf: bytes, party: Party | str, credential: Credential, settings:
     cn = [a.value for a in credential.certificate.subject if a.oid.dotted_string == "2.5.4.3"]
     name = str(cn[0]) if cn else name
     # The stamp shows the university's local time (the signature's own signing time stays in UTC).
-    local_time = datetime.now(STAMP_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S") + " 北京时间"
+    local_date, local_time = stamp_time(datetime.now(STAMP_TIMEZONE))
     meta = signers.PdfSignatureMetadata(
         field_name=party.field_name, md_algorithm="sha256", subfilter=SigSeedSubFilter.PADES,
         reason=reason or f"{party.stamp_label}：就业协议书", location=location, name=name,
@@ -150,20 +150,28 @@ def sign_field(pdf: bytes, party: Party | str, credential: Credential, settings:
     )
     pdf_signer = signers.PdfSigner(
         meta, signer=party_signers.signer_for(settings, credential), timestamper=timestamper_for(settings),
-        stamp_style=_stamp_style(settings, party, f"{name}\n{party.stamp_label}\n{local_time}"),
+        stamp_style=_stamp_style(settings, party, f"{name}\n{party.stamp_label}\n{local_date}\n{local_time}"),
     )
     out = io.BytesIO()
     pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out,
                         bytes_reserved=settings.signature_bytes_reserved,
-                        appearance_text_params={"name": name, "role": party.stamp_label, "local_time": local_time})
+                        appearance_text_params={"name": name, "role": party.stamp_label, "local_date": local_date,
+                                                "local_time": local_time})
     return out.getvalue()
+
+
+def stamp_time(moment: datetime) -> tuple[str, str]:
+    """The signing date and time on a stamp, in the university's time zone: ("签署日期：2026年6月1日",
+    "09:30:05 北京时间")."""
+    local = moment.astimezone(STAMP_TIMEZONE)
+    return f"签署日期：{local.year}年{local.month}月{local.day}日", f"{local:%H:%M:%S} 北京时间"
 
 
 def _stamp_style(settings: DocumentSettings, party: Party, text: str) -> TextStampStyle:
     return TextStampStyle(
-        stamp_text="%(name)s\n%(role)s\n%(local_time)s",
+        stamp_text="%(name)s\n%(role)s\n%(local_date)s\n%(local_time)s",
         text_box_style=TextBoxStyle(font=stamp_font(settings.font_path).engine_factory(text), font_size=10,
-                                    leading=15),
+                                    leading=14),
         border_width=1 if party is Party.STUDENT else 2,
         border_color=(0.2, 0.2, 0.2) if party is Party.STUDENT else _SEAL_RED,
         background=None,

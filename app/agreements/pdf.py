@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from app.agreements import evidence
+from app.agreements.domain import graduate_contact
 from app.agreements.models import Agreement, AgreementDocument
 from app.identity.models import College, Employer, Major, Student, User
 from app.platform.db_types import utcnow
@@ -52,7 +53,7 @@ def document_settings() -> DocumentSettings:
     var_dir = Path(cfg["VAR_DIR"])
     key = (str(cfg.get("DOCUMENTS_KEY_DIR") or var_dir / "pki"), cfg["DOCUMENTS_KEY_PASSPHRASE"],
            cfg.get("TSA_URL") or None, str(cfg.get("DOCUMENTS_FONT_PATH") or DEFAULT_FONT),
-           cfg.get("UNIVERSITY_NAME", "示范大学"), cfg.get("UNIVERSITY_OFFICE", "就业指导中心"),
+           cfg["UNIVERSITY_NAME"], cfg["UNIVERSITY_OFFICE"],
            cfg.get("DOCUMENTS_SOFFICE", "soffice"))
     with _SETTINGS_LOCK:
         settings = _SETTINGS.get(key)
@@ -99,7 +100,7 @@ def agreement_data(agreement_id: int) -> dict:
     college = session.get(College, student.college_id)
     major = session.get(Major, student.major_id)
     terms = dict(agreement.terms or {})
-    contact = dict(terms.get("graduate") or {})
+    phone, email = graduate_contact(terms, user.phone, user.email)
     settings = document_settings()
     return {
         "agreement_number": agreement.number,
@@ -109,7 +110,7 @@ def agreement_data(agreement_id: int) -> dict:
             "id_number": student.id_number or "", "college": college.name if college else "",
             "major": major.name if major else "", "degree": student.degree,
             "expected_graduation": student.expected_graduation or f"{student.graduation_year} 年",
-            "phone": contact.get("phone") or user.phone or "", "email": contact.get("email") or user.email or "",
+            "phone": phone, "email": email,
         },
         "employer": {
             "name": employer.name, "credit_code": employer.credit_code, "type": employer.kind or "",

@@ -2,9 +2,11 @@
 `public` marker for views that need no permission (the guards themselves are app/identity/guards.py)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from app.platform.db_types import utcnow
 from app.platform.errors import register_error_pages
@@ -13,12 +15,19 @@ from app.platform.i18n import select_locale
 from app.platform.oplog import log_request
 
 PUBLIC = "public"
+_ADDRESS_PARTS = re.compile(r"(?=[@.])")
 
 
 def public(view: Callable) -> Callable:
     """A view anyone may open (signed in or not); see app/identity/guards.check_route_guards."""
     view.required_permission = PUBLIC
     return view
+
+
+def email_breaks(address: str | None) -> Markup:
+    """An e-mail address that may wrap only before its "@" and dots, never inside a name."""
+    return Markup("<wbr>").join(escape(part) for part in _ADDRESS_PARTS.split(address or "")) \
+        if address else Markup("")
 
 
 def init_web(app: Flask) -> None:
@@ -30,9 +39,12 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(health)
     app.register_blueprint(live_stream.bp)
     app.add_template_filter(source_text, "source_text")  # names from BPMN and form files, in the reader's language
+    app.add_template_filter(email_breaks, "email_breaks")
     app.after_request(log_request)
     register_error_pages(app)
 
     @app.context_processor
     def shared():
-        return {"current_locale": select_locale(), "now_utc": utcnow()}
+        # the one university name (UNIVERSITY_NAME, UNIVERSITY_OFFICE) that documents and certificates use too
+        return {"current_locale": select_locale(), "now_utc": utcnow(),
+                "university_name": app.config["UNIVERSITY_NAME"], "university_office": app.config["UNIVERSITY_OFFICE"]}

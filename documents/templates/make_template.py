@@ -35,7 +35,8 @@ GRADUATE_ROWS = [
     [("学号", "graduate.student_number"), ("身份证号", "graduate.id_number")],
     [("学院", "graduate.college"), ("专业", "graduate.major")],
     [("学历", "graduate.degree"), ("预计毕业时间", "graduate.expected_graduation")],
-    [("联系电话", "graduate.phone"), ("电子邮箱", "graduate.email")],
+    [("联系电话", "graduate.phone")],
+    [("电子邮箱", "graduate.email")],  # a whole row: a long address stays on one line
 ]
 EMPLOYER_ROWS = [
     [("单位名称", "employer.name")],
@@ -87,12 +88,13 @@ def _signature_table(doc) -> None:
         stamp_cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         # The bookmark marks the top-left corner of the signature field.
         _bookmark(stamp_cell.paragraphs[0], f"Sig{party.capitalize()}", i + 1)
-        _cell_text(table.rows[2].cells[i], "日期：{{ signing.%s_date }}" % party, size=9.5)
+        # The date cannot be typed in later without touching what was signed: the stamp carries it.
+        _cell_text(table.rows[2].cells[i], "签署日期：见上方电子签章", size=9.5)
 
 
 def build(path: Path = OUT) -> Path:
     doc = a4_document(landscape=False, side_cm=2.0, top_cm=1.8, bottom_cm=1.6, font_size=10.5,
-                      footer="协议书编号：{{ agreement_number }}    本协议由{{ university.name }}就业指导中心监制")
+                      footer="协议书编号：{{ agreement_number }}    本协议由{{ university.name }}{{ university.office }}监制")
 
     _paragraph(doc, "协议书编号：{{ agreement_number }}", size=9.5, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _paragraph(doc, "全国普通高等学校毕业生就业协议书", size=18, bold=True,

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,22 @@ def test_student_key_in_a_pkcs11_token_signs(unsigned_pdf, settings, tmp_path, m
     report = verify.verify_pdf(signed, [pki.ca_certificate_path(hsm_settings)])
     assert report.signatures[0].signer == "李四"
     assert report.signatures[0].ok and report.signatures[0].timestamp_trusted, report.signatures[0].summary
+
+
+def test_signature_blocks_carry_the_signing_date(signed_pdf, tmp_path):
+    text = pdftotext(signed_pdf, tmp_path)
+    dates = re.findall(r"签署日期：(\d{4})年(\d{1,2})月(\d{1,2})日", text)
+    assert len(dates) == 3, text[-1500:]  # one per stamp
+    today = datetime.now(sign.STAMP_TIMEZONE).date()
+    for y, m, d in dates:  # signed by the fixture moments ago (Beijing time; a midnight may have passed)
+        assert 0 <= (today - date(int(y), int(m), int(d))).days <= 1
+    assert re.search(r"\d{2}:\d{2}:\d{2} 北京时间", text)
+    assert "签署日期：见上方电子签章" in re.sub(r"[ \t]+", "", text)
+    assert "年    月    日" not in text  # no blank date line left to fill in by hand
+
+
+def test_a_long_email_address_stays_on_one_line(settings, tmp_path):
+    email = "zhang.sanfeng.graduate.2025@mail.computer-science.example-university.edu.cn"
+    pdf = render_agreement_pdf({**AGREEMENT, "graduate": {**AGREEMENT["graduate"], "email": email}}, settings)
+    lines = [line.strip() for line in pdftotext(pdf, tmp_path).splitlines()]
+    assert any(email in line for line in lines), [line for line in lines if "@" in line or "edu" in line]
