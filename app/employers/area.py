@@ -15,8 +15,9 @@ AREA = Area(
     package="app.employers",
     blueprints=(bp,),
     operations=("tasks.employers",),
-    nav=(NavEntry(_l("Employer registration"), "employers.register", place="footer", order=20,
-                  anonymous_only=True),),
+    nav=(NavEntry(_l("Our organisation"), "employers.status", permission="employer.status", order=60),
+         NavEntry(_l("Employer registration"), "employers.register", place="footer", order=20,
+                  anonymous_only=True)),
     demo=DemoData("employers", demo.load, demo_accounts(demo.ACCOUNTS), after=("identity",)),
     scope_keys=("employer",),
 )

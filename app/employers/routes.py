@@ -1,13 +1,15 @@
-"""The employer portal's public side: an organisation registers, then waits for the career office's approval."""
+"""The employer portal: an organisation registers (public), then its accounts sign in and follow the career
+office's qualification review on the status page until it is approved."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.employers import services
+from app.employers import queries, services
 from app.employers.domain import USERNAME, is_credit_code
 from app.forms.task_forms import uploads_dir
 from app.forms.uploads import JPEG, PDF, PNG, UploadBatch, UploadRejected, format_size, upload_path
+from app.identity.guards import permission_required, principal
 from app.platform.formats import is_phone
 from app.platform.rate_limits import public_form_limit
 from app.platform.web import public
@@ -106,3 +108,15 @@ def register():
 @public
 def registered():
     return render_template("employers/registered.html")
+
+
+@bp.get("/status")
+@permission_required("employer.status")
+def status():
+    """The signed-in account's organisation: where its qualification review stands, and what it may do."""
+    employer_id = principal().employer_id
+    organisation = queries.employer(employer_id) if employer_id is not None else None
+    if organisation is None:
+        abort(404)
+    return render_template("employers/status.html", employer=organisation,
+                           outcome=queries.qualification_outcome(employer_id), kinds=KINDS)

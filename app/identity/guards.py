@@ -11,6 +11,7 @@ from functools import wraps
 from flask import Flask, abort, current_app, g
 from flask_login import current_user
 
+from app.identity import queries
 from app.identity.access import Principal
 from app.identity.models import User
 from app.identity.policy import Policy
@@ -56,9 +57,18 @@ def current_policy() -> Policy:
 def principal() -> Principal:
     if "principal" not in g:
         user: User = current_user
-        g.principal = Principal(user.id, user.role_names, user.college_ids, user.employer_id,
+        g.principal = Principal(user.id, _effective_roles(user), user.college_ids, user.employer_id,
                                 policy=current_policy())
     return g.principal
+
+
+def _effective_roles(user: User) -> frozenset[str]:
+    """An employer account acts as one only once the career office approved its organisation; until then (or
+    after a rejection) it is `employer_pending`: it signs in and sees its status, nothing else."""
+    roles = user.role_names
+    if "employer" in roles and (user.employer_id is None or queries.employer_status(user.employer_id) != "approved"):
+        return (roles - {"employer"}) | {"employer_pending"}
+    return roles
 
 
 def check_route_guards(app: Flask) -> None:

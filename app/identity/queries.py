@@ -3,8 +3,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+<<<<<<< HEAD
 from app.identity.models import College, Student, User
+=======
+from app.identity.models import Employer, User
+>>>>>>> bdd122a (Issue 10.7: an employer account awaiting approval signs in as employer_pending, lands on its organisation's status (pending, rejected with the reviewer's comment, approved) and is offered nothing else; the start page is the first menu entry one may open)
 from app.platform.extensions import db
+
+
+def employer_status(employer_id: int) -> str | None:
+    """The qualification status of an employer organisation (pending | approved | rejected), None if unknown."""
+    return db.session.execute(select(Employer.status).where(Employer.id == employer_id)).scalar()
 
 
 def find_user(username: str) -> User | None:

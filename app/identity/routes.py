@@ -10,8 +10,9 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.identity import queries, services, throttle
-from app.identity.guards import login_only, permission_required, public
+from app.identity.guards import login_only, permission_required, principal, public
 from app.platform import oplog
+from app.platform.areas import registry
 from app.platform.i18n import LANGUAGES
 from app.platform.params import page_number
 
@@ -24,14 +25,30 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
+    return _home()
+
+
+def _home() -> str:
+    """Where a signed-in person starts: the first page of the main menu they may open (the inbox for most; an
+    employer awaiting approval its organisation's status)."""
+    me = principal()
+    for entry in registry().nav("main"):
+        if entry.permission is None or me.can(entry.permission):
+            return url_for(entry.endpoint)
     return url_for("inbox.index")
+
+
+@bp.get("/home")
+@login_only
+def home():
+    return redirect(_home())
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("inbox.index"))
+        return redirect(_home())
     error = None
     status = 200
     username = request.form.get("username", "").strip()
