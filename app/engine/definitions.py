@@ -136,6 +136,14 @@ def _prepare(sources: list[Source], library: Iterable[Source], files: Mapping[st
     names = {s.name for s in sources}
     bpmn_files = [*sources, *[lib for lib in library if lib.name not in names]]
     roots, dialects, problems = _read(bpmn_files)
+    # A library file defining a process of this deployment under another file name holds the version being
+    # replaced: leave it out, so the new version follows the process id, not the file name.
+    own = {pid for name in names if name in roots for pid in _process_ids(roots[name])}
+    replaced = {f.name for f in bpmn_files if f.name not in names and f.name in roots
+                and own & _process_ids(roots[f.name])}
+    if replaced:
+        bpmn_files = [f for f in bpmn_files if f.name not in replaced]
+        problems = [p for p in problems if p[0] not in replaced]
     texts, dmn_roots = _bundle_files(files, problems)
     if problems:
         raise DeployError(problems)
@@ -283,6 +291,10 @@ def library_form(name: str) -> str | None:
         if path.is_file():
             return path.read_text(encoding="utf-8-sig")
     return None
+
+
+def _process_ids(root: etree._Element) -> set[str]:
+    return {node.get("id") for node in root.iterfind("bpmn:process", NS)}
 
 
 def _read(files: list[Source]) -> tuple[dict[str, etree._Element], dict[str, str], list[Problem]]:

@@ -31,6 +31,8 @@ def _safe_next(target: str | None) -> str:
 def _home() -> str:
     """Where a signed-in person starts: the first page of the main menu they may open (the inbox for most; an
     employer awaiting approval its organisation's status)."""
+    if not current_user.is_authenticated:
+        return url_for("auth.login")
     me = principal()
     for entry in registry().nav("main"):
         if entry.permission is None or me.can(entry.permission):

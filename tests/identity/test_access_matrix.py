@@ -85,6 +85,7 @@ def routes(o):
         ("POST", "/logout", expect(302, 302, 302, 302, 302, 302, 302)),
         ("POST", "/language", {r: 302 for r in ROLES}),
         ("GET", "/", ALL_SIGNED_IN),
+        ("GET", "/home", expect(302, 302, 302, 302, 302, 302, 302)),  # to the first page of one's menu
         ("GET", f"/tasks/{o['task']}", own_task),
         ("POST", f"/tasks/{o['task']}", expect(302, 422, 404, 403, 404, 404, 403)),
         ("POST", f"/tasks/{o['task']}/claim", expect(302, 302, 404, 403, 404, 404, 403)),
@@ -129,6 +130,7 @@ def routes(o):
         ("GET", "/employers/register", {r: 200 for r in ROLES}),
         ("POST", "/employers/register", {r: 422 for r in ROLES}),
         ("GET", "/employers/register/done", {r: 200 for r in ROLES}),
+        ("GET", "/employers/status", expect(302, 403, 403, 403, 200, 403, 403)),  # one's own organisation
         ("GET", "/verify", {r: 200 for r in ROLES}),
         ("POST", "/verify", {r: 400 for r in ROLES}),  # no file chosen
         # notifications: everyone signed in has their own; one of them is the student's alone
