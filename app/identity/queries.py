@@ -3,11 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-<<<<<<< HEAD
-from app.identity.models import College, Student, User
-=======
-from app.identity.models import Employer, User
->>>>>>> bdd122a (Issue 10.7: an employer account awaiting approval signs in as employer_pending, lands on its organisation's status (pending, rejected with the reviewer's comment, approved) and is offered nothing else; the start page is the first menu entry one may open)
+from app.identity.models import College, Employer, Student, User
 from app.platform.extensions import db
 
 
