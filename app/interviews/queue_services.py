@@ -213,6 +213,9 @@ def check_in(student_id: int, booth_id: int, via: str, actor_id: int | None = No
     if via not in rules.CHECK_IN_CHANNELS:
         raise QueueError(_l("Unknown check-in channel."))
     now = now or utcnow()
+    _check_open(booth_facts(booth_id), now)
+    db.session.rollback()  # the facts read must not hold a transaction (SQLite) while the registration commits
+    _ensure_registered(booth_id, student_id, now)
     for _attempt in range(3):
         result, facts = _check_in_once(student_id, booth_id, via, actor_id, now)
         if result is _RETRY:
@@ -224,13 +227,29 @@ def check_in(student_id: int, booth_id: int, via: str, actor_id: int | None = No
     raise QueueUnavailable(_l("The queue is busy. Please try again."))
 
 
+def _check_open(facts: BoothFacts, now: datetime) -> None:
+    if facts.employer_id is None:
+        raise QueueError(_l("No employer is at this booth."))
+    if not domain.check_in_open(facts.fair_status, facts.starts_at, facts.ends_at, now):
+        raise QueueError(_l("Check-in for this fair is not open now."))
+
+
+def _ensure_registered(booth_id: int, student_id: int, now: datetime) -> None:
+    """Register a student checking in unregistered, in a short transaction of its own: the fair's seat counter
+    is one row that every first check-in updates, and holding its lock through a whole check-in (Redis, the
+    ticket, the event) would line the opening burst up behind it."""
+    try:
+        with unit_of_work() as uow:
+            if register_student(booth_facts(booth_id).fair_id, student_id, now):
+                uow.commit()
+    except IntegrityError:  # registered at this moment by his own check-in at another booth
+        pass
+
+
 def _check_in_once(student_id: int, booth_id: int, via: str, actor_id: int | None, now: datetime):
     with unit_of_work() as uow:
         facts = booth_facts(booth_id)
-        if facts.employer_id is None:
-            raise QueueError(_l("No employer is at this booth."))
-        if not domain.check_in_open(facts.fair_status, facts.starts_at, facts.ends_at, now):
-            raise QueueError(_l("Check-in for this fair is not open now."))
+        _check_open(facts, now)
         try:
             _register_locked(facts, student_id, now)
         except IntegrityError:  # registered by his own check-in at another booth, at the same moment
@@ -280,7 +299,7 @@ def _forget_place(facts: BoothFacts, student_id: int, now: datetime) -> None:
 
 def _register_locked(facts: BoothFacts, student_id: int, now: datetime) -> None:
     """Lock the student's registration for the fair (one check-in of his at a time), registering him first
-    if he has not (within the fair's capacity)."""
+    if he still has not (within the fair's capacity; normally done just before, by _ensure_registered)."""
     found = db.session.execute(select(FairRegistration.id).where(
         FairRegistration.fair_id == facts.fair_id, FairRegistration.student_id == student_id)
         .with_for_update()).scalar()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.interviews import domain, queue_services, queue_store
 from app.interviews import queue_rules as rules
@@ -267,3 +267,22 @@ def test_the_booth_qr_token_is_signed_names_its_booth_and_expires(ctx):
             checkin_tokens.read(token)
     finally:
         ctx.config["SECRET_KEY"] = other_key
+
+
+def test_a_full_fair_turns_unregistered_students_away_and_writes_nothing(ctx):
+    from app.interviews.models import JobFair
+
+    fair = make_fair(booths=2, students=3)
+    db.session.execute(update(JobFair).where(JobFair.id == fair.id).values(capacity=1))
+    db.session.commit()
+    first, second, _third = fair.students
+    queue_services.check_in(first, fair.booths[0], QR)
+    queue_services.check_in(first, fair.booths[1], QR)  # registered: his second queue takes no seat
+    with pytest.raises(queue_services.QueueError):
+        queue_services.check_in(second, fair.booths[0], QR)
+    db.session.rollback()
+    assert db.session.get(JobFair, fair.id).registered == 1
+    assert [t.student_id for t in tickets(fair.booths[0])] == [first]
+    assert waiting_order(fair.id, fair.booths[0]) == [first]
+    assert db.session.execute(select(FairRegistration.student_id).where(
+        FairRegistration.fair_id == fair.id)).scalars().all() == [first]
