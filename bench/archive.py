@@ -88,7 +88,7 @@ def bench_timers(app, n: int, workers: int) -> tuple[float, float]:
     [definition] = engine.deploy([engine.Source("wave.bpmn", xml.encode())])
     definition = engine.latest_definition("wave")
     # every timer due at the same moment, after the last start (a generous guess of the start rate)
-    due = datetime.now(timezone.utc) + timedelta(seconds=30 + n * 0.006)
+    due = datetime.now(timezone.utc) + timedelta(seconds=30 + n * 0.03)
     made = time.perf_counter()
     for start in range(0, n, 1000):
         with unit_of_work() as uow:

@@ -13,7 +13,8 @@ AREA = Area(
     label=_l("Student archives"),
     package="app.archives",
     blueprints=(bp,),
-    nav=(NavEntry(_l("Archives"), "archives.index", permission="archive.view", order=45),),
+    nav=(NavEntry(_l("Archives"), "archives.index", permission="archive.view", order=45),
+         NavEntry(_l("Still seeking work"), "archives.seeking", permission="destination.report", order=72)),
     operations=("tasks.archives",),
     demo=DemoData("archives", demo.load, (), after=("identity",)),
     reports=(

@@ -291,3 +291,34 @@ def _timeline(student: Student, archive: Archive | None) -> list[TimelineEntry]:
 def categories() -> list[tuple[str, str, str, bool]]:
     """The destination categories in their official order: (code, group, label, counts as placed)."""
     return [(c.code, c.group, c.label, c.placed) for c in domain.CATEGORIES]
+
+
+@dataclass(frozen=True)
+class Seeking:
+    """A graduate without a placed destination: the counselor's list of graduates still 待就业."""
+    graduate: DestinationAt
+    phone: str
+    pending: str | None   # a registration waiting for verification or confirmation
+
+
+def seeking_graduates(principal: Principal, graduation_year: int, today: date) -> list[Seeking]:
+    """The graduates of the year the principal looks after (a counselor: his colleges; staff: all) whose
+    destination in force today is not placed (no confirmed one counts as 待就业)."""
+    if access.sees_all(principal):
+        rows = destinations_at(today, graduation_year=graduation_year)
+    elif "counselor" in principal.roles:
+        rows = [r for college_id in sorted(principal.college_ids)
+                for r in destinations_at(today, graduation_year=graduation_year, college_id=college_id)]
+    else:
+        return []
+    rows = [r for r in rows if not r.placed]
+    ids = [r.student_id for r in rows]
+    pending, phones = {}, {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        pending |= dict(db.session.execute(select(Destination.student_id, Destination.status).where(
+            Destination.student_id.in_(chunk), Destination.status.in_((domain.REGISTERED, domain.VERIFIED)))).all())
+        phones |= dict(db.session.execute(select(User.id, User.phone).where(User.id.in_(chunk))).all())
+    unmasked = principal.can("archive.personal_data")
+    return [Seeking(r, phones.get(r.student_id) if unmasked else domain.mask_phone(phones.get(r.student_id)),
+                    pending.get(r.student_id)) for r in rows]

@@ -108,6 +108,35 @@ def request_update(student_id: int):
     return redirect(url_for("archives.show", student_id=student_id))
 
 
+@bp.get("/seeking")
+@permission_required("destination.report")
+def seeking():
+    year = request.args.get("year", "")
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    graduation_year = int(year) if year.isdigit() and len(year) == 4 else today.year
+    rows = queries.seeking_graduates(principal(), graduation_year, today)
+    if request.args.get("format") == "xlsx":
+        return send_file(io.BytesIO(_seeking_workbook(rows)), mimetype=XLSX, as_attachment=True,
+                         download_name=f"待就业毕业生-{graduation_year}.xlsx")
+    return render_template("archives/seeking.html", rows=rows, year=graduation_year, today=today)
+
+
+def _seeking_workbook(rows) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    ws = book.create_sheet("待就业")
+    ws.append([_("Student number"), _("Name"), _("College"), _("Major"), _("Degree"), _("Gender"), _("Phone"),
+               _("Destination"), _("Registration")])
+    for s in rows:
+        g = s.graduate
+        ws.append([g.student_no, g.name, g.college, g.major, g.degree, g.gender, s.phone,
+                   domain.category(g.category).label, s.pending or ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 # -- import -----------------------------------------------------------------------------------------------------
 
 @bp.get("/import")

@@ -34,4 +34,5 @@ def routes(o: dict, expect) -> list:
         ("GET", f"/archives/{sid}/edit", office),
         ("POST", f"/archives/{sid}/edit", office_post),
         ("GET", "/archives/export.xlsx", office),
+        ("GET", "/archives/seeking", expect(302, 403, 200, 200, 403, 403, 200)),
     ]

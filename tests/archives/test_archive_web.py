@@ -107,3 +107,20 @@ def test_the_demo_cohort_stands_at_every_stage(web):
     assert {"registered", "verified", "confirmed"} <= statuses
     open_steps = {s for (s,) in web.query(select(OpenTask.spec_id).where(OpenTask.process_key == "student_archive"))}
     assert {"intention_survey", "verify_destination", "confirm_destination"} <= open_steps
+
+
+def test_the_counselors_list_of_graduates_still_seeking_work(web):
+    from app.archives import domain
+
+    counselor = web.client("counselor_cs")
+    page = counselor.get("/archives/seeking?year=2026").get_data(as_text=True)
+    assert 'id="seeking"' in page and "计算机科学与技术学院" in page and "经济管理学院" not in page
+    assert "****" in page  # phones masked for a counselor
+    rows = list(load_workbook(io.BytesIO(counselor.get("/archives/seeking?year=2026&format=xlsx").data))
+                .worksheets[0].values)[1:]
+    labels = {c.label for c in domain.CATEGORIES if not c.placed}
+    assert rows and all(r[2] == "计算机科学与技术学院" and r[7] in labels for r in rows)
+    staff_rows = list(load_workbook(io.BytesIO(web.client("staff1").get("/archives/seeking?year=2026&format=xlsx")
+                                               .data)).worksheets[0].values)[1:]
+    assert len(staff_rows) > len(rows)
+    assert web.client("2022010101").get("/archives/seeking").status_code == 403
