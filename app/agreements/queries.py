@@ -352,3 +352,12 @@ def report_rows(offered_from: datetime | None, offered_to: datetime | None,
     if college_ids is not None:
         query = query.where(Student.college_id.in_(list(college_ids)))
     return db.session.execute(query).all()
+
+
+def counts_on(start: datetime, end: datetime) -> dict[str, int]:
+    """Agreements offered and agreements that came into force in [start, end) (the big screen's day)."""
+    offered = db.session.execute(select(func.count()).select_from(Agreement).where(
+        Agreement.offered_at >= start, Agreement.offered_at < end)).scalar_one()
+    signed = db.session.execute(select(func.count()).select_from(Agreement).where(
+        Agreement.in_force_at >= start, Agreement.in_force_at < end)).scalar_one()
+    return {"offered": offered, "signed": signed}

@@ -88,3 +88,52 @@ def test_dashboards_render_and_filters_change_the_figures(browser, live_server, 
     staff.goto(f"{base}/reports/agreements")
     charts_drawn(staff)
     shot(staff, "04-agreements", backend)
+
+
+def _sign_an_agreement_today(web) -> None:
+    """An agreement of a new graduate with the demo employer comes into force now, and the history event of
+    its process reaches the listeners (what the signing step's commit does)."""
+    from app.agreements.models import Agreement
+    from app.identity.models import College, Major, Student, User
+    from app.platform.db_types import utcnow
+    from app.platform.extensions import db
+    from app.reporting import bigscreen
+    from tests.web import ROLE_USERS
+
+    tag = uuid.uuid4().hex[:8]
+    with web.app.app_context():
+        employer = db.session.execute(select(User.employer_id).where(User.username == ROLE_USERS["employer"])
+                                      ).scalar_one()
+        college, major = db.session.execute(select(College.id, Major.id).join(Major, Major.college_id == College.id)
+                                            ).first()
+        user = User(username=f"bs{tag}", display_name=f"毕业生{tag}")
+        db.session.add(user)
+        db.session.flush()
+        db.session.add(Student(user_id=user.id, student_no=f"BS{tag}", college_id=college, major_id=major,
+                               graduation_year=2026))
+        now = utcnow()
+        db.session.add(Agreement(student_id=user.id, employer_id=employer, status="in_force", terms={},
+                                 offered_at=now, in_force_at=now))
+        db.session.commit()
+        from app.engine.history import tell_listeners
+        tell_listeners([{"process_key": "tripartite_agreement", "event_type": "task_completed"}])
+        assert bigscreen.CHANNEL
+        db.session.remove()
+
+
+def test_big_screen_updates_itself_when_an_agreement_is_signed(browser, live_server, web):
+    backend = web.app.config["BACKEND"]
+    base = live_server
+    staff = sign_in(browser, base, "staff1", viewport={"width": 1920, "height": 1080})
+    staff.goto(f"{base}/bigscreen/")
+    charts_drawn(staff)
+    staff.wait_for_function("() => document.documentElement.dataset.live === 'open'", timeout=WAIT_MS)
+    before = int(staff.locator("[data-field=agreements_signed]").inner_text())
+    shot(staff, "05-bigscreen", backend)
+    staff.evaluate("() => { window.__notReloaded = true; }")
+    _sign_an_agreement_today(web)
+    staff.wait_for_function(
+        f"() => document.querySelector('[data-field=agreements_signed]').textContent.trim() === '{before + 1}'",
+        timeout=WAIT_MS)
+    assert staff.evaluate("() => window.__notReloaded === true")  # updated in place, no reload
+    shot(staff, "06-bigscreen-after", backend)

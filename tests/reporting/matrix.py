@@ -40,4 +40,6 @@ def routes(o: dict, expect) -> list:
         ("GET", "/reports/destinations", office),
         ("GET", "/reports/agreements", office),
         ("GET", "/reports/funnel", office),
+        ("GET", "/bigscreen/", office),
+        ("GET", "/bigscreen/figures.json", office),
     ]
