@@ -111,7 +111,7 @@ def _anchor_data(agreement_id: int):
     statement, sealed = anchor.statement, anchor.seal_path.read_bytes()
     report = seal.check(statement, sealed, pdf.trust_roots())
     return AnchorData(count=anchor.count, head_hash=anchor.head_hash, signer=report.signer,
-                      timestamp=_local(report.timestamp) if report.ok else "无效", statement=statement,
+                      timestamp=local_text(report.timestamp, SECONDS) if report.ok else "无效", statement=statement,
                       statement_name=anchor.seal_path.with_suffix(".json").name, seal=sealed,
                       seal_name=anchor.seal_path.name)
 
