@@ -213,9 +213,10 @@ def check_in(student_id: int, booth_id: int, via: str, actor_id: int | None = No
     if via not in rules.CHECK_IN_CHANNELS:
         raise QueueError(_l("Unknown check-in channel."))
     now = now or utcnow()
-    _check_open(booth_facts(booth_id), now)
+    facts = booth_facts(booth_id)
+    _check_open(facts, now)
     db.session.rollback()  # the facts read must not hold a transaction (SQLite) while the registration commits
-    _ensure_registered(booth_id, student_id, now)
+    _ensure_registered(facts.fair_id, student_id, now)
     for _attempt in range(3):
         result, facts = _check_in_once(student_id, booth_id, via, actor_id, now)
         if result is _RETRY:
@@ -234,13 +235,13 @@ def _check_open(facts: BoothFacts, now: datetime) -> None:
         raise QueueError(_l("Check-in for this fair is not open now."))
 
 
-def _ensure_registered(booth_id: int, student_id: int, now: datetime) -> None:
+def _ensure_registered(fair_id: int, student_id: int, now: datetime) -> None:
     """Register a student checking in unregistered, in a short transaction of its own: the fair's seat counter
     is one row that every first check-in updates, and holding its lock through a whole check-in (Redis, the
     ticket, the event) would line the opening burst up behind it."""
     try:
         with unit_of_work() as uow:
-            if register_student(booth_facts(booth_id).fair_id, student_id, now):
+            if register_student(fair_id, student_id, now):
                 uow.commit()
     except IntegrityError:  # registered at this moment by his own check-in at another booth
         pass
