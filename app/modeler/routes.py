@@ -13,6 +13,7 @@ from app.modeler.texts import diff_texts, lint_messages, modeler_texts
 from app import forms
 from app.forms.messages import current_locale
 from app.identity.guards import current_policy, permission_required, principal
+from app.modeler.deploy_problems import translate_problem
 from app.tasklist import services as task_forms
 from app.tasklist.services import instructions_html
 
@@ -21,7 +22,9 @@ MODEL = "process.model"
 
 
 def _problems(problems) -> list[dict]:
-    return [{"file": f, "element": e, "message": m} for f, e, m in problems]
+    """The problems for the page; the engine's sentences in the reader's language (the modeler's own are codes
+    its script words)."""
+    return [{"file": f, "element": e, "message": translate_problem(m)} for f, e, m in problems]
 
 
 def _json_error(err: services.ModelerError):
