@@ -16,6 +16,8 @@ def routes(o: dict, expect) -> list:
         return expect(302, 403, 403, 403, 403, owner, admin_status)
 
     office = expect(302, 403, 200, 200, 403, 403, 200)
+    annual, annual_post = expect(302, 403, 403, 200, 403, 403, 200), expect(302, 403, 403, 422, 403, 403, 422)
+    annual_upload = expect(302, 403, 403, 303, 403, 403, 303)
     return [
         ("GET", "/operations/", admin(200)),
         ("GET", "/operations/stuck", admin(200)),
@@ -40,6 +42,10 @@ def routes(o: dict, expect) -> list:
         ("GET", "/reports/destinations", office),
         ("GET", "/reports/agreements", office),
         ("GET", "/reports/funnel", office),
+        ("GET", "/reports/annual", annual),
+        ("POST", "/reports/annual", annual_post),                          # nothing filled in
+        ("GET", "/reports/annual/template.docx", annual),
+        ("POST", "/reports/annual/template", annual_upload),               # no file
         ("GET", "/bigscreen/", office),
         ("GET", "/bigscreen/figures.json", office),
     ]

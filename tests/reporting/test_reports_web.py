@@ -63,3 +63,36 @@ def test_a_counselor_sees_only_his_colleges(web):
     groups = {part.split('"')[0] for part in page.split('data-group="')[1:]}
     assert groups <= mine
     assert not any(f'data-group="{name}"' in page for name in others)
+
+
+def test_annual_report_as_word_and_pdf_and_its_template(web, tmp_path):
+    import subprocess
+    import zipfile
+
+    staff = web.client(ROLE_USERS["staff"])
+    assert staff.get("/reports/annual").status_code == 200
+    assert web.client(ROLE_USERS["counselor"]).get("/reports/annual").status_code == 403
+    form = {"year": "2026", "at": "2026-08-31", "chapter": ["scale", "destinations", "trend", "measures"],
+            "measures": "本年度举办双选会 12 场 <重点帮扶>", "format": "docx"}
+    word = staff.post("/reports/annual", data=form)
+    assert word.status_code == 200 and word.mimetype.endswith("wordprocessingml.document")
+    xml = zipfile.ZipFile(io.BytesIO(word.get_data())).read("word/document.xml").decode()
+    assert "第二章 毕业去向落实情况" in xml and "第三章 就业流向" not in xml and "&lt;重点帮扶&gt;" in xml
+    assert any(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(word.get_data())).namelist())
+    pdf = staff.post("/reports/annual", data={**form, "format": "pdf"})
+    assert pdf.status_code == 200 and pdf.get_data()[:5] == b"%PDF-"
+    (tmp_path / "r.pdf").write_bytes(pdf.get_data())
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "第一章" in text and "第二章" in text and "第四章" in text and "第五章" in text and "第三章" not in text
+    assert staff.post("/reports/annual", data={**form, "chapter": [], "year": "x"}).status_code == 422
+    # the template: downloaded, refused when broken, accepted when changed
+    original = staff.get("/reports/annual/template.docx").get_data()
+    resp = staff.post("/reports/annual/template", data={"template": (io.BytesIO(b"not a docx"), "t.docx")},
+                      content_type="multipart/form-data")
+    assert resp.status_code == 303
+    changed = original.replace(b"word/document.xml", b"word/document.xml")  # same bytes: a valid template
+    resp = staff.post("/reports/annual/template", data={"template": (io.BytesIO(changed), "t.docx")},
+                      content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert staff.get("/reports/annual/template.docx").get_data() == changed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
@@ -13,7 +13,7 @@ from app.platform import oplog
 from app.platform.areas import registry
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
-from app.reporting import charts, exports, filters, office
+from app.reporting import annual, charts, exports, filters, office
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../templates")
 VIEW = "report.view"
@@ -141,3 +141,80 @@ def funnel_labels() -> dict[str, str]:
     return {"applied": _("Applied"), "invited": _("Invited"), "accepted": _("Accepted the invitation"),
             "checked_in": _("Checked in at a fair"), "interviewed": _("Interviewed"), "offer": _("Offer"),
             "signed": _("Agreement signed")}
+
+
+# -- the annual report -------------------------------------------------------------------------------------
+
+ANNUAL = "report.annual"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_MEASURES = 20_000
+
+
+def chapter_labels() -> dict[str, str]:
+    return {"scale": _("School and graduates (size and structure)"), "destinations": _("Destinations"),
+            "flows": _("Where graduates went (regions, employer kinds)"), "trend": _("The last three cohorts"),
+            "measures": _("Measures and feedback (your text)")}
+
+
+@bp.get("/annual")
+@permission_required(ANNUAL)
+def annual_form():
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    return render_template("reporting/reports_annual.html", year=office.cohort_of(today), at=today,
+                           chapters=chapter_labels(), chosen=set(annual.CHAPTERS), measures="", errors={},
+                           title=_("Annual graduate employment quality report"), limited=False)
+
+
+@bp.post("/annual")
+@permission_required(ANNUAL)
+def annual_make():
+    errors: dict[str, str] = {}
+    at = filters.parse_date(request.form, "at", errors)
+    year_text = (request.form.get("year") or "").strip()
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else None
+    if year is None:
+        errors["year"] = _("Enter a graduation year such as 2026.")
+    if at is None and "at" not in errors:
+        errors["at"] = _("Enter a date as YYYY-MM-DD.")
+    chosen = {c for c in request.form.getlist("chapter") if c in annual.CHAPTERS}
+    if not chosen:
+        errors["chapter"] = _("Choose at least one chapter.")
+    measures = request.form.get("measures") or ""
+    if len(measures) > MAX_MEASURES:
+        errors["measures"] = _("At most %(n)s characters.", n=MAX_MEASURES)
+    if errors:
+        return render_template("reporting/reports_annual.html", year=year_text, at=request.form.get("at", ""),
+                               chapters=chapter_labels(), chosen=chosen, measures=measures, errors=errors,
+                               title=_("Annual graduate employment quality report"), limited=False), 422
+    req = annual.Request(year, at, frozenset(chosen), measures)
+    user = principal()
+    oplog.record_export(user.id, str(user.id), request.path, request.endpoint or "", request.remote_addr)
+    name = f"annual-report-{year}"
+    if request.form.get("format") == "pdf":
+        return Response(annual.pdf(req), mimetype="application/pdf",
+                        headers={"Content-Disposition": f"attachment; filename={name}.pdf"})
+    return Response(annual.docx(req), mimetype=DOCX,
+                    headers={"Content-Disposition": f"attachment; filename={name}.docx"})
+
+
+@bp.get("/annual/template.docx")
+@permission_required(ANNUAL)
+def annual_template():
+    return Response(annual.template(), mimetype=DOCX,
+                    headers={"Content-Disposition": "attachment; filename=annual-report-template.docx"})
+
+
+@bp.post("/annual/template")
+@permission_required(ANNUAL)
+def annual_template_upload():
+    upload = request.files.get("template")
+    if upload is None or not upload.filename:
+        flash(_("Choose a .docx file."), "error")
+        return redirect(url_for("reports.annual_form")), 303
+    try:
+        annual.save_template(upload.read(annual.MAX_TEMPLATE + 1))
+    except annual.TemplateRefused as err:
+        flash(str(err), "error")
+        return redirect(url_for("reports.annual_form")), 303
+    flash(_("Template saved: the next reports use it."), "success")
+    return redirect(url_for("reports.annual_form"))
