@@ -188,7 +188,7 @@ def booking_key(booking_id: int) -> str:
 
 
 def booking_number(year: int, value: int) -> str:
-    """预约编号: YYYY + 5 digits from the year's sequence."""
+    """预约编号: YY, the year of the start, the booking's id (at least 5 digits)."""
     return f"YY{year}{value:05d}"
 
 

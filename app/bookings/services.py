@@ -4,13 +4,14 @@ the end of use, the waitlist's offer and its answer. Each is one unit of work an
 at the booking's status first). Device calls are in app/bookings/device_calls.py; credit in credit.py."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import engine
 from app.bookings import clock, credit, domain, notices
@@ -21,7 +22,6 @@ from app.identity.models import Student, User
 from app.notifications import moment, notify
 from app.notifications.links import path_for
 from app.platform.extensions import db
-from app.platform.sequences import next_value
 from app.platform.uow import unit_of_work
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -134,14 +134,39 @@ def _start_process(booking: Booking, resource: Resource, user: User, college_id:
 def _new_booking(uow, user: User, resource: Resource, slot: domain.Slot, purpose: str, status: str,
                  now: datetime) -> Booking:
     college_id = uow.execute(select(Student.college_id).where(Student.user_id == user.id)).scalar()
+    booking_id = _new_id(uow)
     year = slot.start.astimezone(LOCAL_TZ).year
     booking = Booking(
-        number=domain.booking_number(year, next_value(f"booking:{year}")), resource_id=resource.id, user_id=user.id,
+        id=booking_id, number=domain.booking_number(year, booking_id) if booking_id else f"T{uuid.uuid4().hex[:19]}",
+        resource_id=resource.id, user_id=user.id,
         college_id=college_id, purpose=purpose, start_at=slot.start, end_at=slot.end, status=status,
         grace_until=domain.grace_until(slot.start, resource.grace_minutes, slot.end), device_log=[],
         created_at=now, updated_at=now)
     uow.add(booking)
     return booking
+
+
+def _overlap_refused(err: DBAPIError) -> bool:
+    """The database refused the booking's time: the exclusion constraint or SQLite's trigger, or PostgreSQL
+    ended one of two inserts that waited for each other over the same time (deadlock_detected: the other one
+    goes on and holds it)."""
+    return isinstance(err, IntegrityError) or getattr(err.orig, "sqlstate", None) == "40P01"
+
+
+def _new_id(uow) -> int | None:
+    """预约编号 comes from the row's id, not from a counter row that every booking would queue for (a rush on
+    a week's slots must not wait on one lock). On PostgreSQL the id is drawn before the insert, so the row is
+    written once: a second write of it would check the exclusion constraint again, and could wait for a
+    competing insert that waits for it (a deadlock). SQLite (one writer at a time) numbers it after the insert."""
+    if uow.get_bind().dialect.name != "postgresql":
+        return None
+    return uow.execute(text("SELECT nextval(pg_get_serial_sequence('booking', 'id'))")).scalar_one()
+
+
+def _number(booking: Booking) -> None:
+    if booking.number.startswith("T"):
+        booking.number = domain.booking_number(booking.start_at.astimezone(LOCAL_TZ).year, booking.id)
+        db.session.flush()
 
 
 def _check_purpose(purpose: str) -> str:
@@ -167,8 +192,11 @@ def book(user_id: int, resource_id: int, slot: domain.Slot, purpose: str) -> int
         booking = _new_booking(uow, user, resource, slot, purpose, domain.status_on_request(resource.booking_mode), now)
         try:
             uow.flush()
-        except IntegrityError:
+        except DBAPIError as err:
+            if not _overlap_refused(err):
+                raise
             raise BookingError(_l("This slot has just been taken. You can join its waitlist."), "taken") from None
+        _number(booking)
         _start_process(booking, resource, user, booking.college_id)
         if booking.status == domain.CONFIRMED:
             notify([user.id], notices.CONFIRMED.name, params=_params(booking, resource), link=_link(booking),
@@ -198,6 +226,7 @@ def join_waitlist(user_id: int, resource_id: int, slot: domain.Slot, purpose: st
             raise BookingError(_l("You are in this slot's waitlist already."))
         booking = _new_booking(uow, user, resource, slot, purpose, domain.WAITLISTED, now)
         uow.flush()
+        _number(booking)
         _start_process(booking, resource, user, booking.college_id)
         uow.commit()
         return booking.id
