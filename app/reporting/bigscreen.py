@@ -21,7 +21,7 @@ from app.reporting import office
 CHANNEL = "bigscreen:hall"
 # processes whose steps can change a figure on the screen
 WATCHED = frozenset({"tripartite_agreement", "agreement_rescission", "student_archive", "interview_invitation",
-                     "booth_application"})
+                     "booth_application", "device_booking"})
 
 
 def may_watch(principal: Principal | None, key: str) -> bool:
@@ -52,6 +52,7 @@ def figures(principal: Principal, now: datetime | None = None) -> dict:
         "fairs": fairs, "cohort": cohort, "graduates": report.total.graduates, "placed": report.total.placed,
         "rate": round(report.total.rate * 100, 1) if report.total.rate is not None else None,
         "rate_last_year": round(report.last_year.rate * 100, 1) if report.last_year.rate is not None else None,
+        "devices_in_use": office.devices_in_use(),
         "colleges": [{"name": r.group, "rate": round(r.rate * 100, 1) if r.rate is not None else None}
                      for r in report.rows],
     }

@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 
 from app.agreements import queries as agreement_queries
 from app.archives import queries as archive_queries
+from app.bookings import queries as booking_queries
+from app.bookings import reports as booking_reports
 from app.identity import queries as identity_queries
 from app.identity.principal import Principal
 from app.interviews import queries as interview_queries
@@ -181,3 +183,25 @@ def fairs(principal: Principal) -> list:
 
 def colleges() -> list[tuple[int, str]]:
     return identity_queries.colleges()
+
+
+# -- device and room usage --------------------------------------------------------------------------------------
+
+def device_usage(since: date, until: date, colleges: frozenset[int] | None):
+    """Hours booked against hours used and no-shows, per resource and per department (the booker's college);
+    a counselor gets his colleges' departments only (a resource's line mixes colleges, so none)."""
+    usage = booking_reports.usage(since, until)
+    if colleges is None:
+        return usage.by_resource, usage.by_department, usage.total
+    departments = [line for line in usage.by_department if line.key.isdigit() and int(line.key) in colleges]
+    total = booking_reports.Line("all", "")
+    for line in departments:
+        total.bookings += line.bookings
+        total.no_shows += line.no_shows
+        total.booked_minutes += line.booked_minutes
+        total.used_minutes += line.used_minutes
+    return [], departments, total
+
+
+def devices_in_use() -> int:
+    return len(booking_queries.all_bookings("in_use", None, limit=1000))

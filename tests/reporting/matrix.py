@@ -42,6 +42,7 @@ def routes(o: dict, expect) -> list:
         ("GET", "/reports/destinations", office),
         ("GET", "/reports/agreements", office),
         ("GET", "/reports/funnel", office),
+        ("GET", "/reports/devices", office),
         ("GET", "/reports/annual", annual),
         ("POST", "/reports/annual", annual_post),                          # nothing filled in
         ("GET", "/reports/annual/template.docx", annual),

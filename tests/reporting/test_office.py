@@ -111,3 +111,21 @@ def test_agreement_figures_from_hand_made_rows():
 
 def test_cohort_of_a_date():
     assert office.cohort_of(date(2026, 9, 1)) == 2026 and office.cohort_of(date(2027, 3, 1)) == 2026
+
+
+def test_device_usage_of_a_counselors_colleges(monkeypatch):
+    from app.bookings import reports as booking_reports
+
+    def line(key, label, bookings, no_shows, booked, used):
+        return booking_reports.Line(key, label, bookings, no_shows, booked, used)
+
+    usage = booking_reports.Usage(by_resource=[line("R1", "面试室 1", 5, 1, 300, 200)],
+                                  by_department=[line("3", "法学院", 3, 1, 180, 100), line("4", "理学院", 2, 0, 120, 100),
+                                                 line("0", "—", 1, 0, 60, 60)],
+                                  total=line("all", "", 6, 1, 360, 260))
+    monkeypatch.setattr(booking_reports, "usage", lambda since, until: usage)
+    resources, departments, total = office.device_usage(date(2026, 1, 1), date(2026, 1, 31), None)
+    assert resources == usage.by_resource and total.bookings == 6
+    resources, departments, total = office.device_usage(date(2026, 1, 1), date(2026, 1, 31), frozenset({3}))
+    assert resources == [] and [d.label for d in departments] == ["法学院"]
+    assert (total.bookings, total.no_shows, total.booked_hours, total.used_hours) == (3, 1, 3.0, 1.7)

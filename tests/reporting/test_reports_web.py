@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.identity.models import College, CounselorScope, User
 from tests.web import ROLE_USERS
 
-PAGES = ["/reports/", "/reports/destinations", "/reports/agreements", "/reports/funnel"]
+PAGES = ["/reports/", "/reports/destinations", "/reports/agreements", "/reports/funnel", "/reports/devices"]
 
 
 def text(resp) -> str:
@@ -40,6 +40,9 @@ def test_staff_read_export_and_print(web):
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     assert sheet["A3"].value and sheet.max_row >= 4
     assert staff.get("/reports/funnel?format=csv").status_code == 200
+    devices = staff.get("/reports/devices?from=2020-01-01&format=csv")
+    assert devices.status_code == 200 and "2020-01-01" in devices.get_data().decode("utf-8-sig")
+    assert staff.get("/reports/devices?from=2026-05-02&to=2026-05-01").status_code == 422
     assert "reporting.agreements" in text(staff.get("/reports/"))
 
 

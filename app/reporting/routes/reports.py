@@ -137,6 +137,35 @@ def funnel():
                            limited=office.report_colleges(me) is not None)
 
 
+@bp.get("/devices")
+@permission_required(VIEW)
+def devices():
+    errors: dict[str, str] = {}
+    today = utcnow().astimezone(LOCAL_TZ).date()
+    start = _date("from", today.replace(day=1), errors)
+    end = _date("to", today, errors)
+    if start > end:
+        errors["to"] = _("The end date is before the start date.")
+    colleges = office.report_colleges(principal())
+    resources, departments, total = office.device_usage(start, end, colleges) if not errors else ([], [], None)
+    title = _("Room and device usage")
+    note = _("Bookings from %(start)s to %(end)s whose time came; source: bookings.", start=start, end=end)
+    headers = [_("Resource or department"), _("Bookings"), _("Hours booked"), _("Hours used"), _("Use rate"),
+               _("No-shows"), _("No-show rate")]
+    lines = [*resources, *departments]
+    fmt = request.args.get("format")
+    if fmt in exports.FORMATS and not errors:
+        table = [[line.label, line.bookings, line.booked_hours, line.used_hours, _percent(line.use_rate),
+                  line.no_shows, _percent(line.no_show_rate)] for line in lines]
+        return _export(fmt, "device-usage", title, note, headers, table)
+    figure = charts.bar([line.label for line in resources or departments],
+                        {_("Hours booked"): [line.booked_hours for line in resources or departments],
+                         _("Hours used"): [line.used_hours for line in resources or departments]})
+    return render_template("reporting/reports_devices.html", resources=resources, departments=departments,
+                           total=total, figure=figure, headers=headers, percent=_percent, errors=errors, note=note,
+                           title=title, limited=colleges is not None), 422 if errors else 200
+
+
 def funnel_labels() -> dict[str, str]:
     return {"applied": _("Applied"), "invited": _("Invited"), "accepted": _("Accepted the invitation"),
             "checked_in": _("Checked in at a fair"), "interviewed": _("Interviewed"), "offer": _("Offer"),

@@ -19,7 +19,8 @@
   }
 
   function render(f) {
-    ["at", "agreements_signed", "agreements_offered", "rate", "placed", "graduates", "rate_last_year"]
+    ["at", "agreements_signed", "agreements_offered", "rate", "placed", "graduates", "rate_last_year",
+     "devices_in_use"]
       .forEach(function (name) { setField(name, f[name]); });
     var list = document.getElementById("fairs");
     list.textContent = "";
