@@ -58,6 +58,21 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"note: {note}")
     if _PG_PROBLEM is not None:
         terminalreporter.write_line(f"note: PostgreSQL tests skipped ({_PG_PROBLEM})")
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = " ".join(reason.removeprefix("Skipped: ").split())[:160]
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"skipped {count}: {reason}")
+
+
+def pytest_sessionstart(session):
+    """FRESH_MACHINE=1 (.ci/run's second pass): the run must really be the newcomer's set-up, SQLite and the
+    embedded Redis, not servers that happen to answer."""
+    if os.environ.get("FRESH_MACHINE") and _PG_PROBLEM is None:
+        pytest.exit(f"FRESH_MACHINE: PostgreSQL at {PG_URL} answers; point TEST_POSTGRES_URL at a closed port",
+                    returncode=3)
 
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -68,6 +83,9 @@ def redis_url(tmp_path_factory) -> str:
     url, note = _redis_url(tmp_path_factory.mktemp("redis"))
     if note:
         _NOTES.append(note)
+    elif os.environ.get("FRESH_MACHINE"):
+        pytest.exit(f"FRESH_MACHINE: Redis at {REDIS_URL} answers; point TEST_REDIS_URL at a closed port",
+                    returncode=3)
     return url
 
 
