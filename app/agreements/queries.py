@@ -34,6 +34,7 @@ from app.forms.uploads import find_reference, references
 from app.identity.models import College, Employer, Major, Student, User
 from app.identity.principal import Principal
 from app.notifications.queries import was_notified
+from app.platform import params
 from app.platform.extensions import db
 from app.platform.uow import read_only
 
@@ -67,14 +68,9 @@ class Filters:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> Filters:
-        def number(name: str) -> int | None:
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() and len(value) < 10 else None
-
-        status = args.get("status") or None
-        return cls(college_id=number("college"), major_id=number("major"),
-                   status=status if status in STATUSES else None, employer_id=number("employer"),
-                   q=(args.get("q") or "").strip()[:60] or None)
+        return cls(college_id=params.integer(args, "college"), major_id=params.integer(args, "major"),
+                   status=params.choice(args, "status", STATUSES), employer_id=params.integer(args, "employer"),
+                   q=params.text(args, "q", 60))
 
     def as_args(self) -> dict[str, str]:
         pairs = {"college": self.college_id, "major": self.major_id, "status": self.status,

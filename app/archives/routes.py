@@ -14,7 +14,7 @@ from app.identity.guards import permission_required, principal
 from app.platform import progress
 from app.platform.clock import LOCAL_TZ, local_text
 from app.platform.db_types import utcnow
-from app.platform.params import page_number
+from app.platform.params import page_number, whole_number
 from app.platform import xlsx_import as xl
 from app.platform.xlsx_import import ImportFileError
 
@@ -48,7 +48,7 @@ def index():
         return redirect(url_for("archives.show", student_id=me.id))
     q = (request.args.get("q") or "").strip()[:40]
     year = request.args.get("year", "")
-    year_value = int(year) if year.isdigit() and len(year) == 4 else None
+    year_value = whole_number(year, 1900, 2199)
     result = queries.list_students(me, q, year_value, page_number())
     return render_template("archives/index.html", result=result, q=q, year=year_value or "")
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.forms import uploads as _uploads
-from app.forms.fields import ABSENT, ACTION_FIELD, CLEAR_SUFFIX, FieldSpec, get_path, set_path
+from app.forms.fields import ABSENT, ACTION_FIELD, CLEAR_SUFFIX, FieldSpec, get_path, is_index, set_path
 from app.forms.messages import RejectedUpload
 from app.forms.rendering import new_row
 from app.platform.clock import LOCAL_TZ
@@ -93,7 +93,7 @@ class _Ctx:
         for key in self.keys:
             if key.startswith(prefix):
                 seg = key[len(prefix):].split(".", 1)[0]
-                if seg.isdigit() and len(seg) <= 6:
+                if is_index(seg) and len(seg) <= 6:
                     found.add(int(seg))
         return sorted(found)
 
@@ -123,7 +123,7 @@ def _parse(spec: FieldSpec, ctx: _Ctx, existing: Any) -> tuple[Any, bool]:
         for child in spec.children:  # a branch's field whose condition does not hold is not kept
             if child.show_when is not None and not child.show_when.holds(out.get(child.show_when.key, ABSENT)):
                 out.pop(child.key, None)
-        if not filled and not spec.required and spec.path and not spec.key.isdigit():  # rows stay objects
+        if not filled and not spec.required and spec.path and not is_index(spec.key):  # rows stay objects
             return ABSENT, False
         return out, filled
     if spec.widget == "array":
@@ -239,7 +239,7 @@ def apply_row_action(form: Form, data: dict, action: RowAction) -> dict:
         array_path = action.path
     else:
         array_path, _, index = action.path.rpartition(".")
-        if not index.isdigit():
+        if not is_index(index):
             return data
     try:
         spec = form.field(array_path)

@@ -324,6 +324,11 @@ def _datetime_local(value: str) -> str:
     return text[:-3] if text.endswith(":00") else text
 
 
+def is_index(seg: str) -> bool:
+    """A row index in a field path: ASCII digits only (`"²".isdigit()` is true, `int("²")` fails)."""
+    return seg.isascii() and seg.isdigit()
+
+
 def get_path(values: Any, path: str) -> Any:
     cur = values
     if not path:
@@ -331,7 +336,7 @@ def get_path(values: Any, path: str) -> Any:
     for seg in path.split("."):
         if isinstance(cur, dict):
             cur = cur.get(seg)
-        elif isinstance(cur, list) and seg.isdigit() and int(seg) < len(cur):
+        elif isinstance(cur, list) and is_index(seg) and int(seg) < len(cur):
             cur = cur[int(seg)]
         else:
             return None

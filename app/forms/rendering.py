@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.forms import uploads as _uploads
-from app.forms.fields import ABSENT, FieldSpec, get_path, set_path
+from app.forms.fields import ABSENT, FieldSpec, get_path, is_index, set_path
 from app.forms.messages import RejectedUpload
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def redisplay_values(form: Form, data: Mapping[str, Any], existing: Mapping[str,
                 parent = get_path(out, parent_path) if parent_path else out
                 if isinstance(parent, dict):
                     parent.pop(key, None)
-                elif isinstance(parent, list) and key.isdigit():
+                elif isinstance(parent, list) and is_index(key):
                     parent[int(key)] = None
             return
         if spec.widget == "object" and isinstance(value, dict):

@@ -27,6 +27,7 @@ from app.forms.fields import (
     FieldSpec,
     FormDefinitionError,
     get_path,
+    is_index,
     input_str,
     plain,
 )
@@ -359,10 +360,10 @@ class Form:
             return spec
         for seg in path.split("."):
             if spec.widget == "array":
-                if not (seg.isdigit() or seg == INDEX_TOKEN):
+                if not (is_index(seg) or seg == INDEX_TOKEN):
                     raise KeyError(path)
                 spec = spec.row(seg)
-            elif spec.widget == "checkboxes" and seg.isdigit():
+            elif spec.widget == "checkboxes" and is_index(seg):
                 return spec
             else:
                 spec = next((c for c in spec.children if c.key == seg), None)  # type: ignore[assignment]
@@ -391,7 +392,7 @@ class Form:
         spec = self.root
         for seg in path.split("."):
             try:
-                if spec.widget == "array" and seg.isdigit():
+                if spec.widget == "array" and is_index(seg):
                     array_label = parts.pop() if parts else ""
                     spec = spec.row(seg)
                     parts.append(f"{spec.schema.get('title') or array_label} {int(seg) + 1}".strip())
@@ -424,7 +425,7 @@ class Form:
         key: list[tuple[int, int]] = []
         spec = self.root
         for seg in path.split(".") if path else []:
-            if spec.widget == "array" and seg.isdigit():
+            if spec.widget == "array" and is_index(seg):
                 key.append((1, int(seg)))
                 try:
                     spec = spec.row(seg)

@@ -14,6 +14,7 @@ from app.identity.guards import login_only, permission_required, principal, publ
 from app.platform import oplog
 from app.platform.areas import registry
 from app.platform.i18n import LANGUAGES
+from app.platform import params
 from app.platform.params import page_number
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -100,4 +101,4 @@ def language():
 @permission_required("oplog.view")
 def index():
     page = page_number()
-    return render_template("admin/oplog.html", rows=oplog.entries(page, request.args.get("user") or None), page=page)
+    return render_template("admin/oplog.html", rows=oplog.entries(page, params.text(request.args, "user", 80)), page=page)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from app.identity.guards import current_policy, permission_required, principal
 from app.modeler.deploy_problems import translate_problem
 from app.tasklist import services as task_forms
 from app.tasklist.services import instructions_html
+from app.platform import params
 
 bp = Blueprint("modeler", __name__, url_prefix="/modeler", template_folder="templates")
 MODEL = "process.model"
@@ -362,8 +362,8 @@ def diff(process_key: str):
     if len(versions) < 1:
         abort(404)
     by_id = {v.id: v for v in versions}
-    new = by_id.get(request.args.get("to", type=int)) or versions[0]
-    old = by_id.get(request.args.get("from", type=int)) or (versions[1] if len(versions) > 1 else versions[0])
+    new = by_id.get(params.integer(request.args, "to")) or versions[0]
+    old = by_id.get(params.integer(request.args, "from")) or (versions[1] if len(versions) > 1 else versions[0])
     config = {"oldUrl": url_for("modeler.version_xml", definition_id=old.id),
               "newUrl": url_for("modeler.version_xml", definition_id=new.id), "texts": diff_texts()}
     return render_template("modeler/diff.html", process_key=process_key, versions=versions, old=old, new=new,
@@ -373,15 +373,10 @@ def diff(process_key: str):
 # ------------------------------------------------------------------------------------------ migration
 
 def _filter() -> queries.InstanceFilter:
-    def day(name):
-        try:
-            return date.fromisoformat(request.values.get(name, "")) if request.values.get(name) else None
-        except ValueError:
-            abort(400, _("%(field)s: give a date as YYYY-MM-DD.", field=name))
-
-    return queries.InstanceFilter(request.values.get("version_id", type=int), request.values.get("status") or None,
-                                  (request.values.get("business_key") or "").strip()[:120] or None,
-                                  day("started_from"), day("started_to"))
+    values = request.values
+    return queries.InstanceFilter(params.integer(values, "version_id"), params.text(values, "status", 20),
+                                  params.text(values, "business_key", 120),
+                                  params.iso_date(values, "started_from"), params.iso_date(values, "started_to"))
 
 
 @bp.route("/<process_key>/migrate", methods=["GET", "POST"])
@@ -392,11 +387,11 @@ def migrate(process_key: str):
         abort(404)
     if not services.may_edit(principal(), process_key):
         abort(403)
-    target = next((v for v in versions if v.id == request.values.get("target_id", type=int)), versions[0])
+    target = next((v for v in versions if v.id == params.integer(request.values, "target_id")), versions[0])
     f = _filter()
     rows = queries.instances(process_key, f)
     preview = None
-    chosen = {int(i) for i in request.form.getlist("instance_id") if i.isdigit()}
+    chosen = {i for i in map(params.whole_number, request.form.getlist("instance_id")) if i is not None}
     if request.method == "POST":
         if not chosen:
             flash(_("Choose the instances to migrate."), "error")
@@ -412,7 +407,7 @@ def migrate(process_key: str):
 def migrate_start(process_key: str):
     if not services.may_edit(principal(), process_key):
         abort(403)
-    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    ids = [i for i in map(params.whole_number, request.form.getlist("instance_id")) if i is not None]
     try:
         run_id = services.start_migration(principal(), request.form.get("target_id", type=int) or 0, ids)
     except services.NotAllowed:

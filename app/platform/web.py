@@ -31,10 +31,11 @@ def email_breaks(address: str | None) -> Markup:
 
 
 def init_web(app: Flask) -> None:
-    from app.platform import live_stream
+    from app.platform import live_stream, params
     from app.platform.health import bp as health
     from app.platform.source_texts import source_text
 
+    params.install(app)  # before any route is added: the strict <int:...> converter
     csrf.init_app(app)
     app.register_blueprint(health)
     app.register_blueprint(live_stream.bp)

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
+from app.platform import params
 from app.platform.params import page_number
 from app.processes import queries, services
 from app.processes.queries import STATUSES
@@ -51,8 +52,8 @@ def mine():
 @permission_required("instance.view")
 def overview():
     page = page_number()
-    status = request.args.get("status") or None
-    rows, counts, incidents = queries.overview(principal(), status, request.args.get("process") or None, page)
+    status = params.text(request.args, "status", 20)
+    rows, counts, incidents = queries.overview(principal(), status, params.text(request.args, "process", 255), page)
     return render_template("instances/overview.html", rows=rows, counts=counts, incidents=incidents,
                            statuses=STATUSES, status=status, page=page)
 

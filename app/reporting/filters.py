@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from app.platform.params import calendar_date, whole_number
 from app.reporting.operations import STATES, InstanceFilter
 
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
@@ -16,17 +17,17 @@ def parse_date(args: MultiDict, key: str, errors: dict[str, str], default: date 
     value = (args.get(key) or "").strip()
     if not value:
         return default
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
+    day = calendar_date(value)
+    if day is None:
         errors[key] = _("Enter a date as YYYY-MM-DD.")
         return default
+    return day
 
 
 def instance_filter(args: MultiDict) -> tuple[InstanceFilter, dict[str, str]]:
     errors: dict[str, str] = {}
     version = (args.get("version") or "").strip()
-    if version and not (version.isdigit() and len(version) < 7):
+    if version and whole_number(version, 1, 999_999) is None:
         errors["version"] = _("Enter a version number.")
     state = (args.get("state") or "").strip() or None
     if state is not None and state not in STATES:
@@ -39,7 +40,7 @@ def instance_filter(args: MultiDict) -> tuple[InstanceFilter, dict[str, str]]:
         value = ""
     found = InstanceFilter(
         process_key=(args.get("process") or "").strip()[:255] or None,
-        version=int(version) if version and "version" not in errors else None,
+        version=whole_number(version) if "version" not in errors else None,
         state=state if "state" not in errors else None,
         business_key=(args.get("business_key") or "").strip()[:120] or None,
         started_from=parse_date(args, "started_from", errors),

@@ -8,7 +8,6 @@ way back to the inbox, never an error page.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from flask_babel import gettext as _
 from app.forms.task_forms import upload_response
 from app.identity.access import can_claim_task, can_reassign_task, can_see_task, can_work_task
 from app.identity.guards import permission_required, principal
+from app.platform import params
 from app.platform.params import page_number
 from app.platform.source_texts import source_text
 from app.processes import queries as process_queries
@@ -26,13 +26,6 @@ inbox_bp = Blueprint("inbox", __name__, template_folder="templates")
 bp = Blueprint("tasks", __name__, url_prefix="/tasks", template_folder="templates")
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        abort(400, description="date must be YYYY-MM-DD")
-
-
 @inbox_bp.get("/")
 @permission_required("inbox.view")
 def index():
@@ -41,9 +34,10 @@ def index():
         abort(404)
     sort = request.args.get("sort", "created")
     page = page_number()
-    query = InboxQuery(view=view, process_key=request.args.get("process") or None,
-                       business_key=(request.args.get("key") or "").strip()[:120] or None,
-                       due_before=_date(request.args.get("due_before")), due_after=_date(request.args.get("due_after")),
+    args = request.args
+    query = InboxQuery(view=view, process_key=params.text(args, "process", 255),
+                       business_key=params.text(args, "key", 120),
+                       due_before=params.iso_date(args, "due_before"), due_after=params.iso_date(args, "due_after"),
                        sort=sort if sort in SORTS else "created", page=page)
     result = queries.list_tasks(principal(), query)
     return render_template("inbox/index.html", q=query, result=result, views=VIEWS, sorts=list(SORTS),

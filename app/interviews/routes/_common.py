@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import abort
 
 from app.platform.clock import LOCAL_TZ
+from app.platform.params import whole_number
 
 MAX_ID = 2**31 - 1
 
@@ -19,11 +20,7 @@ def object_id(value: int) -> int:
 
 def int_value(raw: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
     """An ASCII whole number within bounds, else None (never int('²'))."""
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
+    return whole_number(raw, low, high)
 
 
 def date_value(raw: str | None) -> date | None:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
-from app.platform.params import page_number
+from app.platform.params import page_number, whole_number
 from app.platform.source_texts import translate_bpmn
 from app.reporting import charts, filters, operations, services
 from app.reporting.services import ReportingError
@@ -48,7 +48,7 @@ def dashboard():
 @permission_required(OPS)
 def stuck():
     raw = request.args.get("days", str(operations.STUCK_AFTER_DAYS))
-    days = int(raw) if raw.isdigit() and 0 < int(raw) <= 3650 else None
+    days = whole_number(raw, 1, 3650)
     if days is None:
         return render_template("reporting/ops_stuck.html", rows=[], days=raw,
                                errors={"days": _("Enter a number of days between 1 and 3650.")}), 422
@@ -142,7 +142,7 @@ def incident(incident_id: int):
 @ops_bp.post("/incidents/retry")
 @permission_required("incident.manage")
 def retry():
-    ids = [int(v) for v in request.form.getlist("incident") if v.isdigit() and len(v) < 12]
+    ids = [i for i in map(whole_number, request.form.getlist("incident")) if i is not None]
     try:
         done, refused = services.retry_incidents(ids, principal().id)
     except ReportingError as err:
