@@ -6,9 +6,7 @@ from datetime import date, datetime
 from flask import abort
 
 from app.platform.clock import LOCAL_TZ
-from app.platform.params import whole_number
-
-MAX_ID = 2**31 - 1
+from app.platform.params import MAX_ID, whole_number
 
 
 def object_id(value: int) -> int:
