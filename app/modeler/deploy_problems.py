@@ -1,5 +1,6 @@
 """The engine's deploy problems (app/engine/definitions.py, validation.py: plain English, one sentence each) in the
-reader's language for the modeler's validate and deploy answers. Each known sentence is a pattern whose parts (names, lines,
+reader's language for the modeler's validate and deploy answers (with the modeler's own two sentences about
+the draft, app/modeler/drafts.py). Each known sentence is a pattern whose parts (names, lines,
 expressions) are kept as written; a sentence not known here (SpiffWorkflow's own) is shown as the engine gave it.
 """
 from __future__ import annotations
@@ -51,6 +52,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], object], ...] = tuple((re.compile(p + r"
     (r"not UTF-8 text", _l("The file is not UTF-8 text.")),
     (r"invalid JSON at line (?P<line>\d+) column (?P<column>\d+): (?P<detail>.*)",
      _l("Invalid JSON at line %(line)s, column %(column)s: %(detail)s")),
+    (r"the file must hold one executable process with the id " + _Q.format("process") + r" \(it holds (?P<ids>.*)\)",
+     _l("The file must hold one executable process with the id “%(process)s” (it holds: %(ids)s).")),
+    (r"lane " + _Q.format("lane") + r" is no role's lane \(roles have: (?P<lanes>.*)\)",
+     _l("The lane “%(lane)s” is no role's lane (the roles have: %(lanes)s).")),
     (r"(?P<what>.+?) (?P<source>'.*') fails: (?P<detail>.*)",
      _l("%(what)s %(source)s fails without any task data: %(detail)s")),
 ))

@@ -35,3 +35,11 @@ def test_deploy_problems_read_in_chinese_with_their_names_kept(web):
     for english, translated in shown.items():
         assert CHINESE.search(translated), f"not translated: {english}"
     assert translate_problem("something SpiffWorkflow says") == "something SpiffWorkflow says"
+
+
+def test_the_modelers_own_draft_problems_are_translated_too(web):
+    with web.app.test_request_context("/"):
+        lane = translate_problem("lane 'dean' is no role's lane (roles have: counselor, staff)")
+        ids = translate_problem("the file must hold one executable process with the id 'abc' (it holds none)")
+    assert lane == "泳道“dean”不是任何角色的泳道（角色的泳道有：counselor, staff）。"
+    assert ids == "文件中须有且只有一个 id 为“abc”的可执行流程（现有：none）。"
