@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.platform.areas import Registry, load_area
 from app.platform.extensions import babel, db, login_manager, migrate
+from app.platform.request_limits import LimitedRequest
 
 # Generic packages, registered through the same contract before the business areas.
 CORE = ("app.identity.area", "app.forms.area", "app.tasklist.area", "app.processes.area", "app.notifications.area",
@@ -18,11 +19,11 @@ CORE = ("app.identity.area", "app.forms.area", "app.tasklist.area", "app.process
 
 def create_app(config_class: type | str | None = None) -> Flask:
     app = Flask(__name__)
+    app.request_class = LimitedRequest
     if config_class is None:
         config_class = os.environ.get("APP_CONFIG", "config.settings.Config")
     app.config.from_object(config_class)
     _sqlite_options(app)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     login_manager.init_app(app)

@@ -153,10 +153,25 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Sessions live in Redis (app/platform/sessions.py): a session ends after SESSION_IDLE_S without a request
+    # and SESSION_MAX_S after sign-in at the latest; for the roles in STAFF_SESSION_ROLES (who see everyone's
+    # data or change processes) the STAFF_ limits apply. Sign-out, a password change and deactivation end
+    # sessions at once.
+    SESSION_IDLE_S = int(os.environ.get("SESSION_IDLE_S", str(2 * 3600)))
+    SESSION_MAX_S = int(os.environ.get("SESSION_MAX_S", str(7 * 24 * 3600)))
+    STAFF_SESSION_IDLE_S = int(os.environ.get("STAFF_SESSION_IDLE_S", str(30 * 60)))
+    STAFF_SESSION_MAX_S = int(os.environ.get("STAFF_SESSION_MAX_S", str(10 * 3600)))
+    STAFF_SESSION_ROLES = ("staff", "admin", "process_owner")
+    # The largest request body (uploads included): Werkzeug refuses a bigger one with 413 before reading it.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    HSTS_MAX_AGE_S = 0  # Strict-Transport-Security off: development serves plain HTTP
 
 
 class ProductionConfig(Config):
+    """Behind HTTPS: cookies only over TLS, and browsers told to use nothing else for a year."""
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS_MAX_AGE_S = int(os.environ.get("HSTS_MAX_AGE_S", str(365 * 24 * 3600)))
 
 
 class TestConfig(Config):

@@ -37,3 +37,11 @@ def side_effect(params: dict, ctx: JobContext) -> dict:
     r.rpush(f"{prefix}:started", ctx.attempt)
     time.sleep(float(params.get("sleep", 0)))
     return {"attempt": ctx.attempt}
+
+
+@operation("test_contradiction")
+def contradiction(params: dict, ctx: JobContext) -> dict:
+    """A failure no further attempt can fix."""
+    from app.engine import PermanentFailure
+
+    raise PermanentFailure("the data contradicts itself")

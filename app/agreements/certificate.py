@@ -87,7 +87,9 @@ def build(agreement_id: int, verify_url: str) -> Path:
                      ("学校（丙方）", f"{settings.university_name} {settings.university_office}")],
             documents=[(str(d.version), KIND_LABELS.get(d.kind, d.kind), local_text(d.created_at, SECONDS), d.sha256)
                        for d in pdf.versions(agreement_id)],
-            evidence=[(str(e.seq), local_text(e.at, SECONDS), e.actor_name or "系统", _act(e), e.remote_addr or "—",
+            # the certificate goes to both parties: addresses are for the career office's pages only
+            evidence=[(str(e.seq), local_text(e.at, SECONDS), e.actor_name or "系统", _act(e),
+                       "已记录" if e.remote_addr else "—",
                        e.document_sha256 or "", e.entry_hash) for e in entries],
             anchor=anchor,
         )

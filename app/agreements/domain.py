@@ -120,6 +120,18 @@ def is_employer_party(principal: Principal, facts: AgreementFacts) -> bool:
             and "employer" in principal.scopes)
 
 
+def may_sign_for(party: str, signer: Principal | None, facts: AgreementFacts) -> bool:
+    """Whether the account that confirmed a signing task is the party whose certificate will sign: the student
+    himself, a user of the employer organisation, the career office (`agreement.seal`) for the university."""
+    if signer is None:
+        return False
+    if party == "student":
+        return is_student_party(signer, facts)
+    if party == "employer":
+        return is_employer_party(signer, facts)
+    return party == "university" and signer.can("agreement.seal")
+
+
 def can_download(principal: Principal, facts: AgreementFacts) -> bool:
     """The signed PDF: the three parties (student, employer, the university's career office)."""
     return (principal.can("agreement.download") and can_see_agreement(principal, facts)
@@ -147,6 +159,12 @@ def should_record_view(principal: Principal, facts: AgreementFacts, evidence: li
 def reveals_personal_data(principal: Principal, facts: AgreementFacts | None = None) -> bool:
     """Full ID and phone numbers: roles that need them (staff, admin), and the student's own."""
     return principal.can("agreement.personal_data") or (facts is not None and facts.student_id == principal.id)
+
+
+def sees_client_addresses(principal: Principal) -> bool:
+    """The network addresses in the evidence chain: the career office and admins only (the other party's
+    address is personal data; a party learns that an address was recorded, not which)."""
+    return principal.can("agreement.personal_data")
 
 
 def rescission_requester(user_id: int, user_employer_id: int | None, user_roles: frozenset[str],

@@ -26,6 +26,7 @@ from app.agreements.domain import (
     can_see_agreement,
     graduate_contact,
     reveals_personal_data,
+    sees_client_addresses,
 )
 from app.agreements.models import Agreement, AgreementDocument, EvidenceEntry
 from app.agreements.notices import offer_key
@@ -190,6 +191,7 @@ class AgreementDetail:
     documents: list[AgreementDocument]
     evidence: list[EvidenceEntry]
     reveal_personal: bool
+    reveal_addresses: bool
     can_download: bool
     can_request_rescission: bool
     can_revoke: bool
@@ -227,6 +229,7 @@ def detail(principal: Principal, agreement_id: int) -> AgreementDetail | None:
         college=session.get(College, student.college_id), major=session.get(Major, student.major_id),
         employer=session.get(Employer, agreement.employer_id), issued_by=issued_by, documents=list(documents),
         evidence=list(evidence), reveal_personal=reveals_personal_data(principal, facts),
+        reveal_addresses=sees_client_addresses(principal),
         can_download=can_download(principal, facts), can_request_rescission=can_request_rescission(principal, facts),
         can_revoke=can_revoke(principal, facts), attachments=rescission_files(agreement.id))
 

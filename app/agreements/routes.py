@@ -23,6 +23,7 @@ from app.identity.guards import permission_required, principal
 from app.platform import oplog
 from app.platform.params import page_number
 from app.platform.rate_limits import public_form_limit
+from app.platform.request_limits import body_limit
 from app.platform.web import public
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements", template_folder="templates")
@@ -356,6 +357,7 @@ def _page(status: int = 200, error: str | None = None, report=None, match: Match
 @verify_bp.route("/verify", methods=["GET", "POST"])
 @public
 @public_form_limit
+@body_limit(MAX_PDF + 64 * 1024)  # the PDF and the form around it: a bigger upload is refused unread
 def verify():
     if request.method == "GET":
         return _page()

@@ -48,7 +48,9 @@ from app.agreements.domain import (
 from app.agreements.models import Agreement
 from app.employers import queries as employers
 from app.engine.models import OpenTask, ProcessInstance
+from app.identity.guards import current_policy
 from app.identity.models import College, Major, Student, User
+from app.identity.queries import principal_of
 from app.platform.clock import local_text, parse_cycle, parse_duration
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
@@ -468,12 +470,25 @@ def render_document(agreement_id: int) -> dict:
     return _signing_skipped(agreement_id) or pdf.render(agreement_id)
 
 
+class SignerMismatch(AgreementError, engine.PermanentFailure):
+    """The account that confirmed a signing task is not the party whose certificate would sign."""
+
+
 def sign_document(agreement_id: int, party: str, actor_id: int | None, job_key: str | None = None,
                   remote_addr: str | None = None) -> dict:
     """The party's PAdES signature on the next version, with its `signed` evidence entry (the confirming user
-    is recorded as the actor)."""
-    return _signing_skipped(agreement_id) or pdf.sign(agreement_id, party, actor_id, job_key,
-                                                      remote_addr=remote_addr)
+    is recorded as the actor). Refused (an incident, nothing signed) unless that user is the party: the
+    person in the evidence, the account that acted and the certificate that signs always agree."""
+    skipped = _signing_skipped(agreement_id)
+    if skipped:
+        return skipped
+    with read_only() as session:
+        _agreement, facts = queries.facts_of(agreement_id)
+        signer = session.get(User, actor_id) if actor_id is not None else None
+        allowed = domain.may_sign_for(party, principal_of(signer, current_policy()) if signer else None, facts)
+    if not allowed:
+        raise SignerMismatch(f"协议 {agreement_id}：确认{party}签署的账号（{actor_id}）不是该签署方，拒绝以其证书签名")
+    return pdf.sign(agreement_id, party, actor_id, job_key, remote_addr=remote_addr)
 
 
 def anchor_evidence(agreement_id: int) -> str:

@@ -2,7 +2,7 @@
 office's qualification review on the status page until it is approved."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.employers import queries, services
@@ -11,7 +11,7 @@ from app.forms.task_forms import uploads_dir
 from app.forms.uploads import JPEG, PDF, PNG, UploadBatch, UploadRejected, format_size, upload_path
 from app.identity.guards import permission_required, principal
 from app.platform.formats import is_phone
-from app.platform.rate_limits import public_form_limit
+from app.platform.rate_limits import counter, limit_item, public_form_limit
 from app.platform.web import public
 
 bp = Blueprint("employers", __name__, url_prefix="/employers", template_folder="templates")
@@ -68,6 +68,24 @@ def _form(values, errors, status: int = 200, message: str | None = None):
                            min_password=MIN_PASSWORD, max_size=format_size(MAX_QUALIFICATION)), status
 
 
+def _taken_details_limit():
+    return limit_item(f"{current_app.config.get('REGISTRATION_TAKEN_PER_HOUR', 5)} per hour")
+
+
+def _taken_details_key() -> str:
+    return f"{current_app.config['RQ_QUEUE']}:employers:taken:{request.remote_addr or '-'}"
+
+
+def _may_try_registration() -> bool:
+    """Probing which codes and user names exist: an address whose registrations met taken details
+    REGISTRATION_TAKEN_PER_HOUR times is refused for the rest of the hour."""
+    return counter().test(_taken_details_limit(), _taken_details_key())
+
+
+def _count_taken_details() -> None:
+    counter().hit(_taken_details_limit(), _taken_details_key())
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @public
 @public_form_limit
@@ -75,6 +93,10 @@ def register():
     if request.method == "GET":
         return _form({}, {})
     values, errors = validate_registration(request.form)
+    if not _may_try_registration():  # refused before anything is stored
+        return _form(values, {}, 429, _("Too many registrations with details that are already in use came from "
+                                        "your network. Try again in an hour or contact the career services "
+                                        "center."))
     with UploadBatch(uploads_dir()) as batch:
         upload = request.files.get("qualification")
         reference = None
@@ -97,6 +119,11 @@ def register():
         upload_path(uploads_dir(), reference["file_id"]).unlink(missing_ok=True)  # nothing stored on error
         if not isinstance(err, services.EmployerError):
             raise
+        if isinstance(err, services.AlreadyRegistered):
+            _count_taken_details()
+            return _form(values, {}, 422, _("These details cannot be registered. If your organisation already has "
+                                            "an account, ask a colleague who has one or the career services "
+                                            "center; otherwise choose another user name."))
         field = getattr(err, "field", None)
         if field in TEXT_FIELDS:
             return _form(values, {field: str(err)}, 422)

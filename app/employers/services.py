@@ -35,6 +35,14 @@ class EmployerError(Exception):
         self.field = field
 
 
+class AlreadyRegistered(EmployerError):
+    """The credit code or the user name is taken. Deliberately one answer for both, naming neither field, so
+    that the public registration page does not tell which organisations and user names exist."""
+
+    def __init__(self) -> None:
+        super().__init__("无法用所填信息注册：如贵单位已有账号，请联系本单位已有账号的同事或就业指导中心；否则请换一个用户名")
+
+
 def register_employer(name: str, credit_code: str, contact_name: str, contact_phone: str, username: str,
                       password: str, kind: str | None, industry: str | None, address: str | None,
                       qualification_ref: dict | None) -> int:
@@ -44,10 +52,9 @@ def register_employer(name: str, credit_code: str, contact_name: str, contact_ph
         raise EmployerError("；".join(m for _f, m in problems), problems[0][0] if len(problems) == 1 else None)
     name, contact_name, code = name.strip(), contact_name.strip(), normalise_credit_code(credit_code)
     with unit_of_work() as session:
-        if session.execute(select(Employer.id).where(Employer.credit_code == code)).first() is not None:
-            raise EmployerError("该统一社会信用代码已注册，请联系本单位已有账号或就业指导中心", "credit_code")
-        if session.execute(select(User.id).where(User.username == username)).first() is not None:
-            raise EmployerError("该用户名已被使用", "username")
+        if (session.execute(select(Employer.id).where(Employer.credit_code == code)).first() is not None
+                or session.execute(select(User.id).where(User.username == username)).first() is not None):
+            raise AlreadyRegistered()
         try:
             definition = engine.latest_definition(PROCESS_KEY)
         except engine.NotFound:
@@ -65,7 +72,7 @@ def register_employer(name: str, credit_code: str, contact_name: str, contact_ph
             session.add(user)
             session.flush()
         except IntegrityError:  # a concurrent registration with the same code or user name
-            raise EmployerError("该单位或用户名已注册") from None
+            raise AlreadyRegistered() from None
         data = {
             "employer_id": employer.id, "employer_name": name, "credit_code": code, "employer_kind": kind or "",
             "industry": industry or "", "address": address or "", "contact_name": contact_name,

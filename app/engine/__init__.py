@@ -9,7 +9,8 @@ from app.engine.definitions import (
     latest_definitions, library_form,
 )
 from app.engine.errors import (
-    Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, ProcessError,
+    Conflict, CorrelationError, DeployError, EngineError, InvalidState, MigrationError, NotFound, PermanentFailure,
+    ProcessError,
 )
 from app.engine.history import add_history_listener
 from app.engine.jobs import complete_test_job, resolve_incident, retry_incident
@@ -22,7 +23,7 @@ from app.engine.runtime import complete_task, get_state, start_instance, task_da
 
 __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
-    "NotFound", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
+    "NotFound", "PermanentFailure", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
     "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
     "deploy_directory", "get_state", "latest_definition", "latest_definitions", "library_form",
     "migrate_all", "migrate_instance", "migration_problems",

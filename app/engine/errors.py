@@ -42,3 +42,8 @@ class MigrationError(EngineError):
     def __init__(self, message: str, unmatched: list[str]):
         super().__init__(message + ": " + ", ".join(unmatched))
         self.unmatched = unmatched
+
+
+class PermanentFailure(Exception):
+    """A service operation's failure that another attempt cannot fix (the data contradicts itself): the job
+    becomes an incident at once instead of being retried."""

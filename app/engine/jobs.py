@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from app.engine import outbox
-from app.engine.errors import EngineError, InvalidState, NotFound, ProcessError
+from app.engine.errors import EngineError, InvalidState, NotFound, PermanentFailure, ProcessError
 from app.engine.history import HistoryBuffer
 from app.engine.models import HistoryEvent, Incident, Job, ProcessInstance
 from app.engine.registry import JobContext, load_operations
@@ -187,7 +187,7 @@ def _failed(job_id: int, row, err: Exception) -> str:
                     business_key=instance.business_key, at=now, task_guid=row.task_guid)
         events = [dict(base, event_type="job_failed", data={"job_id": job_id, "attempt": row.attempts,
                                                             "error": message[:500]})]
-        if row.attempts < row.max_attempts:
+        if row.attempts < row.max_attempts and not isinstance(err, PermanentFailure):
             delay = current_app.config["JOB_BACKOFF_BASE_S"] * 2 ** (row.attempts - 1)
             fenced = session.execute(
                 update(JOB).where(JOB.c.id == job_id, JOB.c.attempts == row.attempts, JOB.c.status == "running")

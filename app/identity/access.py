@@ -81,10 +81,23 @@ def _in_scope(principal: Principal, task: TaskFacts, scope: str) -> bool:
     return False
 
 
+def can_be_assigned(candidate: Principal, task: TaskFacts) -> bool:
+    """Whether the task may be given to this person at all (claim or reassignment): a task addressed to
+    people by name (a party's signing task, the student's own form) only to one of them; a group task only
+    to someone who works that lane within the task's scope."""
+    if not candidate.can("task.work"):
+        return False
+    if task.owner_ids:
+        return candidate.id in task.owner_ids
+    scope = candidate.lanes_in_scope().get(task.lane or "")
+    return scope is not None and _in_scope(candidate, task, scope)
+
+
 def can_work_task(principal: Principal, task: TaskFacts) -> bool:
-    """Fill in and complete: the assignee; a task addressed to people by name needs no claim first,
-    a group task does (as in Camunda Tasklist), so two people never fill in the same one."""
-    if not principal.can("task.work"):
+    """Fill in and complete: the assignee, if the task could be given to him (a task handed to the wrong
+    person by an earlier version stays closed to him); a task addressed to people by name needs no claim
+    first, a group task does (as in Camunda Tasklist), so two people never fill in the same one."""
+    if not can_be_assigned(principal, task):
         return False
     if task.assignee_id is not None:
         return task.assignee_id == principal.id
@@ -92,13 +105,9 @@ def can_work_task(principal: Principal, task: TaskFacts) -> bool:
 
 
 def can_claim_task(principal: Principal, task: TaskFacts) -> bool:
-    if task.assignee_id is not None or not principal.can("task.work"):
+    if task.assignee_id is not None or not can_be_assigned(principal, task):
         return False
-    if principal.id in task.owner_ids:
-        return True
-    scope = principal.lanes_in_scope().get(task.lane or "")
-    return (principal.can("task.claim") and not task.owner_ids and scope is not None
-            and _in_scope(principal, task, scope))
+    return principal.id in task.owner_ids or principal.can("task.claim")
 
 
 def can_reassign_task(principal: Principal, task: TaskFacts) -> bool:

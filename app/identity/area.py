@@ -7,15 +7,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.identity import demo, queries
+from app.identity.cli import accounts
 from app.identity.guards import POLICY_KEY, principal
 from app.identity.policy import Policy
 from app.identity.routes import bp, oplog_bp
 from app.platform.areas import EXTENSION_KEY, Area, DemoData, NavEntry, registry
 from app.platform.extensions import login_manager
+from app.platform.sessions import configure_session_limits
 
 
 def _setup(app: Flask) -> None:
     app.extensions[POLICY_KEY] = Policy.load(fragments=app.extensions[EXTENSION_KEY].permission_files)
+    configure_session_limits(app, queries.session_limits)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
@@ -41,5 +44,6 @@ AREA = Area(
     blueprints=(bp, oplog_bp),
     nav=(NavEntry(_l("Operation log"), "oplog.index", permission="oplog.view", order=90),),
     demo=DemoData("identity", demo.load, demo.demo_accounts(demo.ACCOUNTS), after=()),
+    cli=(accounts,),
     setup=_setup,
 )

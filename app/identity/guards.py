@@ -11,10 +11,9 @@ from functools import wraps
 from flask import Flask, abort, current_app, g
 from flask_login import current_user
 
-from app.identity import queries
 from app.identity.access import Principal
-from app.identity.models import User
 from app.identity.policy import Policy
+from app.identity.queries import principal_of
 from app.platform.extensions import login_manager
 from app.platform.web import public  # noqa: F401 - the guards every view chooses from
 
@@ -56,19 +55,8 @@ def current_policy() -> Policy:
 
 def principal() -> Principal:
     if "principal" not in g:
-        user: User = current_user
-        g.principal = Principal(user.id, _effective_roles(user), user.college_ids, user.employer_id,
-                                policy=current_policy())
+        g.principal = principal_of(current_user, current_policy())
     return g.principal
-
-
-def _effective_roles(user: User) -> frozenset[str]:
-    """An employer account acts as one only once the career office approved its organisation; until then (or
-    after a rejection) it is `employer_pending`: it signs in and sees its status, nothing else."""
-    roles = user.role_names
-    if "employer" in roles and (user.employer_id is None or queries.employer_status(user.employer_id) != "approved"):
-        return (roles - {"employer"}) | {"employer_pending"}
-    return roles
 
 
 def check_route_guards(app: Flask) -> None:

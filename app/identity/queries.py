@@ -1,10 +1,15 @@
 """Looking people up."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, false, or_, select
 
-from app.identity.models import College, Employer, Student, User
+from app.identity.access import TaskFacts, can_be_assigned
+from app.identity.models import College, CounselorScope, Employer, Student, User, UserRole
+from app.identity.policy import Policy
+from app.identity.principal import Principal
 from app.platform.extensions import db
+from app.platform.sessions import SessionLimits
 
 
 def employer_status(employer_id: int) -> str | None:
@@ -39,3 +44,51 @@ def students_of_colleges(college_ids) -> set[int]:
     """The user ids of the students of these colleges."""
     return set(db.session.execute(select(Student.user_id).where(Student.college_id.in_(list(college_ids))))
                .scalars())
+
+
+def session_limits(user_id: int) -> SessionLimits:
+    """How long this user's session may stay idle and live: staff and admins (STAFF_SESSION_ROLES) get the
+    shorter limits."""
+    config = current_app.config
+    roles = set(db.session.execute(select(UserRole.role).where(UserRole.user_id == user_id)).scalars())
+    if roles & set(config["STAFF_SESSION_ROLES"]):
+        return SessionLimits(int(config["STAFF_SESSION_IDLE_S"]), int(config["STAFF_SESSION_MAX_S"]))
+    return SessionLimits(int(config["SESSION_IDLE_S"]), int(config["SESSION_MAX_S"]))
+
+
+def principal_of(user: User, policy: Policy) -> Principal:
+    """The access rules' view of an account (the signed-in user, a candidate assignee, a signer)."""
+    return Principal(user.id, effective_roles(user), user.college_ids, user.employer_id, policy=policy)
+
+
+def effective_roles(user: User) -> frozenset[str]:
+    """An employer account acts as one only once the career office approved its organisation; until then (or
+    after a rejection) it is `employer_pending`: it signs in and sees its status, nothing else."""
+    roles = user.role_names
+    if "employer" in roles and (user.employer_id is None or employer_status(user.employer_id) != "approved"):
+        return (roles - {"employer"}) | {"employer_pending"}
+    return roles
+
+
+def assignable_users(task: TaskFacts, policy: Policy, limit: int = 500) -> list[User]:
+    """The active accounts this task may be given to (access.can_be_assigned), by name: its named owners, or
+    the people of its lane within its scope (the employer's own users, the college's counselors)."""
+    if task.owner_ids:
+        candidates = User.id.in_(task.owner_ids)
+    else:
+        parts = []
+        for role in policy.values():
+            if task.lane not in role.lanes or role.scope == "none":
+                continue
+            has_role = User.id.in_(select(UserRole.user_id).where(UserRole.role == role.name))
+            if role.scope == "employer":
+                parts.append(and_(has_role, User.employer_id == task.employer_id) if task.employer_id else false())
+            elif role.scope == "college":
+                parts.append(and_(has_role, User.id.in_(select(CounselorScope.user_id).where(
+                    CounselorScope.college_id == task.college_id))) if task.college_id else false())
+            else:
+                parts.append(has_role)
+        candidates = or_(*parts) if parts else false()
+    users = db.session.execute(select(User).where(candidates, User.active.is_(True))
+                               .order_by(User.display_name, User.username).limit(limit)).scalars()
+    return [user for user in users if can_be_assigned(principal_of(user, policy), task)]

@@ -1,4 +1,4 @@
-"""Sign in, sign out, language choice; the operation log page for administrators."""
+"""Sign in, sign out, password change, language choice; the operation log page for administrators."""
 from __future__ import annotations
 
 import secrets
@@ -6,16 +6,18 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.identity import queries, services, throttle
+from app.identity import passwords, queries, services, throttle
 from app.identity.guards import login_only, permission_required, principal, public
 from app.platform import oplog
 from app.platform.areas import registry
 from app.platform.i18n import LANGUAGES
 from app.platform import params
 from app.platform.params import page_number
+from app.platform.sessions import renew_session
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 oplog_bp = Blueprint("oplog", __name__, url_prefix="/admin", template_folder="templates")
@@ -84,6 +86,45 @@ def logout():
     session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+PASSWORD_PROBLEMS = {
+    "wrong": _l("The current password is wrong."),
+    "mismatch": _l("The two new passwords differ."),
+    "unchanged": _l("The new password must differ from the current one."),
+    passwords.TOO_SHORT: _l("At least %(n)s characters.", n=passwords.MIN_LENGTH),
+    passwords.TOO_LONG: _l("At most %(n)s characters.", n=passwords.MAX_LENGTH),
+    passwords.TOO_SIMPLE: _l("Use letters and also digits or symbols."),
+    passwords.IS_USER_NAME: _l("The password must not contain your user name."),
+}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_only
+def password():
+    """Change one's own password; every other session of the account ends, this one goes on under a new id."""
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        attempt = throttle.begin_account_attempt(current_user.username)
+        if not attempt.allowed:
+            errors, status = {"current": [_("Too many failed attempts. Try again in 15 minutes.")]}, 429
+        else:
+            try:
+                services.change_password(current_user.id, request.form.get("current", ""),
+                                         request.form.get("new", ""), request.form.get("repeated", ""))
+            except services.PasswordRefused as refused:
+                if "current" not in refused.errors:
+                    throttle.succeeded(attempt)
+                errors = {field: [str(PASSWORD_PROBLEMS.get(code, code)) for code in codes]
+                          for field, codes in refused.errors.items()}
+                status = 422
+            else:
+                throttle.succeeded(attempt)
+                renew_session()
+                flash(_("Your password was changed. You were signed out everywhere else."), "success")
+                return redirect(url_for("inbox.index"))
+    return render_template("auth/password.html", errors=errors), status
 
 
 @bp.post("/language")

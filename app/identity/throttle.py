@@ -43,6 +43,14 @@ def begin_attempt(username: str, remote_addr: str | None) -> Attempt:
     return Attempt(all(results), keys)
 
 
+def begin_account_attempt(username: str) -> Attempt:
+    """Count a guess of a signed-in user's own password (a password change) against the account only: the
+    user is known, and colleagues behind the same address must still be able to sign in."""
+    limiter, item = counter(), _item()
+    key = _identifiers(username, None)[0]
+    return Attempt(limiter.hit(item, key), (key,))
+
+
 def succeeded(attempt: Attempt) -> None:
     """A correct password: give back this attempt's own slots (earlier failures stay counted)."""
     limiter, item = counter(), _item()

@@ -1,7 +1,7 @@
 """Error pages: every refusal is a page in the user's language, never a traceback."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -38,6 +38,10 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err):
+        limit = request.max_content_length
+        if limit:
+            return page(413, _("Too large"), _("The upload is larger than allowed (at most %(n)s MB).",
+                                                n=max(1, round(limit / (1024 * 1024)))))
         return page(413, _("Too large"), _("The upload is larger than allowed."))
 
     @app.errorhandler(429)

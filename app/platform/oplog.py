@@ -8,6 +8,7 @@ from flask import current_app, request
 from flask_login import current_user
 from sqlalchemy import Integer, String, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.platform.db_types import UTCDateTime, utcnow
 from app.platform.extensions import db
@@ -41,7 +42,7 @@ def log_request(response):
     status = response.status_code
     outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "error" if status >= 500 else "refused"
     user_id = current_user.id if current_user.is_authenticated else None
-    username = current_user.username if current_user.is_authenticated else (request.form.get("username") or None)
+    username = current_user.username if current_user.is_authenticated else _posted_username()
     session = db.session
     try:
         # The request's own work is committed (or failed) by now; whatever is left open is discarded, so
@@ -56,6 +57,14 @@ def log_request(response):
         session.rollback()
         current_app.logger.exception("operation log write failed")
     return response
+
+
+def _posted_username() -> str | None:
+    """The user name a sign-in attempt gave; none from a body refused for its size (it is never read)."""
+    try:
+        return request.form.get("username") or None
+    except RequestEntityTooLarge:
+        return None
 
 
 def record_export(user_id: int, username: str, path: str, endpoint: str, remote_addr: str | None) -> None:

@@ -1,5 +1,6 @@
-"""What every request shares: CSRF protection, error pages, the operation log, the language, and the
-`public` marker for views that need no permission (the guards themselves are app/identity/guards.py)."""
+"""What every request shares: server-side sessions, CSRF protection, security headers, error pages, the
+operation log, the language, and the `public` marker for views that need no permission (the guards
+themselves are app/identity/guards.py)."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,8 @@ from app.platform.errors import register_error_pages
 from app.platform.extensions import csrf
 from app.platform.i18n import select_locale
 from app.platform.oplog import log_request
+from app.platform.security_headers import init_security_headers
+from app.platform.sessions import init_sessions
 
 PUBLIC = "public"
 _ADDRESS_PARTS = re.compile(r"(?=[@.])")
@@ -36,12 +39,14 @@ def init_web(app: Flask) -> None:
     from app.platform.source_texts import source_text
 
     params.install(app)  # before any route is added: the strict <int:...> converter
+    init_sessions(app)
     csrf.init_app(app)
     app.register_blueprint(health)
     app.register_blueprint(live_stream.bp)
     app.add_template_filter(source_text, "source_text")  # names from BPMN and form files, in the reader's language
     app.add_template_filter(email_breaks, "email_breaks")
     app.after_request(log_request)
+    init_security_headers(app)
     register_error_pages(app)
 
     @app.context_processor

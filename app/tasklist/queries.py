@@ -8,7 +8,9 @@ from sqlalchemy import and_, func, or_, select
 
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
+from app.identity.guards import current_policy
 from app.identity.models import User
+from app.identity.queries import assignable_users
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
@@ -170,3 +172,8 @@ def assignee_name(user_id: int | None) -> str | None:
     if user_id is None:
         return None
     return db.session.execute(select(User.display_name).where(User.id == user_id)).scalar()
+
+
+def assignees(facts: TaskFacts) -> list[User]:
+    """Whom the reassign picker offers: everyone the task may be given to (app.identity.access.can_be_assigned)."""
+    return assignable_users(facts, current_policy())

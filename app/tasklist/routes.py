@@ -93,6 +93,7 @@ def _render(task, facts, form, values, errors, status: int = 200, message: str |
         can_work=not suspended and can_work_task(principal(), facts),
         can_claim=not suspended and can_claim_task(principal(), facts),
         assignee=queries.assignee_name(task.assignee_id),
+        assignees=queries.assignees(facts) if can_reassign_task(principal(), facts) else [],
         instructions=services.instructions_html(source_text(task.instructions)),
         documents=services.task_documents(task),
         file_url=lambda file_id: url_for("tasks.file", task_guid=task.task_guid, file_id=file_id),
@@ -189,12 +190,18 @@ def reassign(task_guid: str):
     task, facts = _visible(task_guid)
     if not can_reassign_task(principal(), facts):
         abort(403)
-    try:
-        name = services.reassign(task_guid, request.form.get("username", "").strip(), principal().id,
-                                 request.remote_addr)
-    except services.NoSuchUser:
-        flash(_("No such user."), "error")
+    value = request.form.get("user_id", "")
+    if not (value.isascii() and value.isdigit() and len(value) < 10):
+        flash(_("Choose the person to hand the task to."), "error")
         return redirect(url_for("tasks.show", task_guid=task_guid)), 303
+    try:
+        name = services.reassign(task_guid, int(value), principal().id, request.remote_addr)
+    except services.NotAssignable:
+        flash(_("This task cannot be given to that person: only people of its group and scope, or the party it "
+                "is addressed to, may work on it."), "error")
+        return redirect(url_for("tasks.show", task_guid=task_guid)), 303
+    except services.NoLongerOpen:
+        return _completed_elsewhere()
     flash(_("Reassigned to %(name)s.", name=name), "success")
     return redirect(url_for("tasks.show", task_guid=task_guid))
 

@@ -16,11 +16,14 @@ from app import forms as fs
 from app.engine.models import OpenTask, ProcessInstance, TaskDraft, TaskSubmission
 from app.forms.task_forms import uploads_dir
 from app.forms.uploads import UploadBatch, find_reference, upload_path
-from app.identity.queries import find_user
+from app.identity.access import can_be_assigned
+from app.identity.guards import current_policy
+from app.identity.queries import active_user, principal_of
 from app.platform.areas import DocumentLink, registry
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
+from app.tasklist.queries import task_facts
 
 EMPTY_FORM = {"type": "object", "properties": {}}
 
@@ -41,8 +44,9 @@ class InstanceSuspended(TaskActionRefused):
     """The task's process is suspended: nobody may claim or complete its tasks until it is resumed."""
 
 
-class NoSuchUser(Exception):
-    """Reassigning to a user name that is not an active account."""
+class NotAssignable(Exception):
+    """Reassigning to someone the task may not be given to (not an active account, not of the task's lane and
+    scope, not the party a task is addressed to)."""
 
 
 @dataclass
@@ -202,13 +206,21 @@ def unclaim(task_guid: str, user_id: int, remote_addr: str | None = None) -> Non
         raise TaskActionRefused(str(err)) from None
 
 
-def reassign(task_guid: str, username: str, actor_id: int, remote_addr: str | None = None) -> str:
-    """Hand the task to the active account `username`; returns that person's name."""
-    target = find_user(username)
-    if target is None:
-        raise NoSuchUser(username)
-    engine.reassign_task(task_guid, target.id, actor_id, remote_addr)
-    return target.display_name
+def reassign(task_guid: str, user_id: int, actor_id: int, remote_addr: str | None = None) -> str:
+    """Hand the task to `user_id`, who must be someone it may be given to (access.can_be_assigned); returns
+    that person's name. NoLongerOpen when the task was completed meanwhile."""
+    _task, facts = task_facts(task_guid)
+    if facts is None:
+        raise NoLongerOpen(task_guid)
+    target = active_user(user_id)
+    if target is None or not can_be_assigned(principal_of(target, current_policy()), facts):
+        raise NotAssignable(user_id)
+    name = target.display_name
+    try:
+        engine.reassign_task(task_guid, target.id, actor_id, remote_addr)
+    except engine.NotFound as err:
+        raise NoLongerOpen(str(err)) from None
+    return name
 
 
 def _remove(refs: list[dict]) -> None:

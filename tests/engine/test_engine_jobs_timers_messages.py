@@ -93,6 +93,17 @@ def test_retries_with_backoff_then_incident_then_retry(ctx, unique):
     assert "incident_resolved" in events(instance_id)
 
 
+def test_a_permanent_failure_is_an_incident_at_once(ctx, unique):
+    xml = b.process(f"p_{unique}", b.start(), b.service("dev", "test_contradiction", {}, retries=4),
+                    b.end(), b.chain("start", "dev", "end"))
+    instance_id = engine.start_instance(deploy_one(xml))
+    job = _job(instance_id)
+    assert job.status == "incident" and job.attempts == 1
+    incident = db.session.execute(select(Incident).where(Incident.instance_id == instance_id)).scalar_one()
+    assert "PermanentFailure: the data contradicts itself" in incident.message
+    assert "job_retried" not in events(instance_id)
+
+
 def test_job_cancelled_when_boundary_timer_interrupts(ctx, unique):
     xml = b.process(f"p_{unique}", b.start(), b.user("u"),
                     b.boundary("late", "u", b.timer("timeDuration", '"PT1S"')),

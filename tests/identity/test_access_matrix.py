@@ -1,4 +1,5 @@
-"""Every route x every role (and anonymous) -> the expected status; then object-level checks."""
+"""Every route x every role (and anonymous) -> the expected status, the security headers and no inline script
+in the page it renders; then object-level checks."""
 from __future__ import annotations
 
 import pytest
@@ -9,6 +10,7 @@ from app.identity.models import User
 from tests.archives import matrix as archive_matrix
 from tests.bookings import matrix as booking_matrix
 from tests.interviews import matrix as interview_matrix
+from tests.page_scan import page_problems
 from tests.reporting import matrix as reporting_matrix
 from tests.web import ROLE_USERS
 
@@ -84,6 +86,8 @@ def routes(o):
         ("POST", "/login", expect(400, 302, 302, 302, 302, 302, 302)),  # empty form: a clear 400
         ("POST", "/logout", expect(302, 302, 302, 302, 302, 302, 302)),
         ("POST", "/language", {r: 302 for r in ROLES}),
+        ("GET", "/account/password", ALL_SIGNED_IN),
+        ("POST", "/account/password", expect(302, 422, 422, 422, 422, 422, 422)),  # empty form: field errors
         ("GET", "/", ALL_SIGNED_IN),
         ("GET", "/home", expect(302, 302, 302, 302, 302, 302, 302)),  # to the first page of one's menu
         ("GET", f"/tasks/{o['task']}", own_task),
@@ -212,6 +216,11 @@ def test_route_matrix(web, objects, role):
         allowed = expected[role] if isinstance(expected[role], tuple) else (expected[role],)
         if resp.status_code not in allowed:
             failures.append(f"{method} {url}: {resp.status_code}, expected {expected[role]}")
+        failures.extend(f"{method} {url}: {problem}" for problem in page_problems(resp))
+        if resp.status_code == 302 and method == "GET":  # the page it leads to (the login page for anonymous)
+            followed = client.get(resp.headers["Location"])
+            failures.extend(f"{method} {url} -> {resp.headers['Location']}: {problem}"
+                            for problem in page_problems(followed))
         if method == "POST" and url.endswith(("/terminate", "/claim")):
             objects.update(_fresh(web))
     assert not failures, f"role {role}:\n" + "\n".join(failures)
