@@ -17,13 +17,6 @@ def employer_status(employer_id: int) -> str | None:
     return db.session.execute(select(Employer.status).where(Employer.id == employer_id)).scalar()
 
 
-def find_user(username: str) -> User | None:
-    """An active account by user name, or None."""
-    if not username:
-        return None
-    return db.session.execute(select(User).where(User.username == username, User.active.is_(True))).scalar_one_or_none()
-
-
 def active_user(user_id: int) -> User | None:
     """The account a session refers to, if it still exists and is active (Flask-Login's user loader)."""
     user = db.session.get(User, user_id)

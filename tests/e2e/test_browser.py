@@ -33,6 +33,24 @@ def live_server(web):
     server.shutdown()
 
 
+class PolicyCheckedBrowser:
+    """The browser, whose pages report what the Content-Security-Policy blocked (an inline script or handler,
+    a script from elsewhere): every page of every flow must work under the policy."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.blocked: list[str] = []
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.on("console", lambda message: self.blocked.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture
 def browser():
     from playwright.sync_api import sync_playwright
@@ -42,8 +60,10 @@ def browser():
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield browser
+        checked = PolicyCheckedBrowser(browser)
+        yield checked
         browser.close()
+        assert not checked.blocked, "blocked by the Content-Security-Policy:\n" + "\n".join(checked.blocked)
 
 
 def shot(page, name: str, backend: str) -> None:

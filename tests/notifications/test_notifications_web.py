@@ -57,7 +57,7 @@ def test_a_task_given_to_someone_else_is_announced_to_them(web):
     _instance, review = start_and_submit(web)
     staff = web.client("staff1")
     counselor = user_id(web, "counselor_cs")
-    resp = staff.post(f"/tasks/{review}/reassign", data={"username": "counselor_cs"})
+    resp = staff.post(f"/tasks/{review}/reassign", data={"user_id": str(counselor)})
     assert resp.status_code in (302, 303), resp.status_code
     given = notifications(web, "counselor_cs", dedup_key=f"task:{review}:to:{counselor}")
     assert [n.kind for n in given] == ["task.assigned"]
