@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.agreements import pdf, services
 from app.agreements.models import Agreement, AgreementDocument
@@ -20,7 +20,14 @@ def signing(web):
     employer = web.scalar(select(User.employer_id).where(User.username == "hr_huachen"))
     agreement_id = web.add(Agreement(student_id=ids[ROLE_USERS["student"]], employer_id=employer, status="signing",
                                      terms={"position": "signer-check"}))
-    return agreement_id, ids
+    yield agreement_id, ids
+    # an agreement left in signing would stand in the way of other tests' offers to the same student
+    from app.platform.extensions import db
+
+    with web.app.app_context():
+        db.session.execute(update(Agreement).where(Agreement.id == agreement_id).values(status="declined"))
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.mark.parametrize(("party", "actor"), [
