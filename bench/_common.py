@@ -15,8 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# bench/queue.py (the name its issue gives it) must not shadow the standard library's queue, which psycopg and
+# redis import: bench/ goes last on the path, where its own modules (_common, measure) are still found.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 
 TESTS = ROOT / "tests"
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -21,6 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common as common  # noqa: E402 - first: it keeps bench/queue.py from shadowing the stdlib's queue
+
 import argparse  # noqa: E402
 import os  # noqa: E402
 import secrets  # noqa: E402
@@ -30,7 +32,6 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-import _common as common  # noqa: E402
 import httpx  # noqa: E402
 
 from integrations.devices import Device  # noqa: E402

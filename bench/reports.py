@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 import _common as common  # noqa: E402 - sets sys.path
-
-# bench/queue.py would shadow the standard library's queue (psycopg imports it): look up the rest elsewhere
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 PROCESS = "bench_review"
 TASKS = (("submit", "提交申请", "student"), ("review", "辅导员审核", "counselor"), ("approve", "中心审批", "staff"))
