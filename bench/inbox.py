@@ -94,6 +94,7 @@ def main() -> int:
     from sqlalchemy import text
     from werkzeug.security import generate_password_hash
 
+    from app.identity.guards import current_policy
     from app.identity.principal import Principal
     from app.platform.extensions import db
     from app.tasklist.queries import InboxQuery, list_tasks
@@ -113,8 +114,9 @@ def main() -> int:
                         "SELECT (SELECT count(*) FROM open_task), (SELECT count(*) FROM history_event)").one()
                 print(f"generated {counts[0]:,} open tasks and {counts[1]:,} history events "
                       f"in {time.perf_counter() - t0:.1f} s")
-                student = Principal(7, frozenset({"student"}))
-                counselor = Principal(counselor_id, frozenset({"counselor"}), frozenset({1}))
+                policy = current_policy()
+                student = Principal(7, frozenset({"student"}), policy=policy)
+                counselor = Principal(counselor_id, frozenset({"counselor"}), frozenset({1}), policy=policy)
 
                 def query(principal, view):
                     def run():

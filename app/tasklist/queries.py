@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
@@ -52,7 +52,11 @@ def view_clause(principal: Principal, view: str, now: datetime | None = None):
                         or_(OpenTask.assignee_id == principal.id, OpenTask.assignee_id.is_(None)))
         if not (principal.can("task.claim") and principal.can("task.work")):
             return personal
-        return or_(personal, and_(OpenTask.assignee_id.is_(None), group_task_clause(principal)))
+        # two id sets, each found through its own indexes (an OR of both would scan the table); disjoint,
+        # as group tasks are neither addressed nor assigned
+        return OpenTask.id.in_(union_all(
+            select(OpenTask.id).where(personal),
+            select(OpenTask.id).where(OpenTask.assignee_id.is_(None), group_task_clause(principal))))
     if view == "groups":
         return and_(OpenTask.assignee_id.is_(None), group_task_clause(principal))
     if view == "unassigned":
