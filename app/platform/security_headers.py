@@ -11,9 +11,11 @@ from urllib.parse import urlsplit
 from flask import Flask, Response
 
 
-def content_security_policy(live_stream_url: str | None) -> str:
+def content_security_policy(live_stream_url: str | None, allow_eval: bool = False) -> str:
     """The policy of HTML pages. Styles may be inline (the diagram libraries set style attributes); scripts,
-    frames, plugins and form targets may not leave the site. The live stream may be another origin."""
+    frames, plugins and form targets may not leave the site. The live stream may be another origin.
+    `allow_eval` (CSP_ALLOW_EVAL, browser tests only: Playwright evaluates its wait predicates with eval)
+    never allows inline script."""
     connect = ["'self'"]
     if live_stream_url:
         parts = urlsplit(live_stream_url)
@@ -21,7 +23,7 @@ def content_security_policy(live_stream_url: str | None) -> str:
             connect.append(f"{parts.scheme}://{parts.netloc}")
     directives = {
         "default-src": "'self'",
-        "script-src": "'self'",
+        "script-src": "'self' 'unsafe-eval'" if allow_eval else "'self'",
         "style-src": "'self' 'unsafe-inline'",
         "img-src": "'self' data:",
         "font-src": "'self' data:",
@@ -36,6 +38,7 @@ def content_security_policy(live_stream_url: str | None) -> str:
 
 def init_security_headers(app: Flask) -> None:
     policy = content_security_policy(app.config.get("LIVE_STREAM_URL"))
+    test_policy = content_security_policy(app.config.get("LIVE_STREAM_URL"), allow_eval=True)
     hsts_max_age = int(app.config.get("HSTS_MAX_AGE_S") or 0)
     hsts = f"max-age={hsts_max_age}; includeSubDomains" if hsts_max_age > 0 else None
 
@@ -45,7 +48,8 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
-            headers.setdefault("Content-Security-Policy", policy)
+            headers.setdefault("Content-Security-Policy",
+                               test_policy if app.config.get("CSP_ALLOW_EVAL") else policy)
             headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors for browsers that predate it
         if hsts:
             headers.setdefault("Strict-Transport-Security", hsts)

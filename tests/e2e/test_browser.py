@@ -26,11 +26,14 @@ pytestmark = [
 
 @pytest.fixture
 def live_server(web):
+    # Playwright evaluates wait_for_function predicates with eval: allowed here, inline script still is not
+    web.app.config["CSP_ALLOW_EVAL"] = True
     server = make_server("127.0.0.1", 0, web.app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    web.app.config["CSP_ALLOW_EVAL"] = False
 
 
 class PolicyCheckedBrowser:
