@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from app.engine.models import HistoryEvent
 from tests.e2e.test_browser import ARTIFACTS, browser, live_server, pytestmark, sign_in  # noqa: F401 - fixtures
 from tests.tasklist.test_inbox_work import apply_for_recommendation
 
@@ -76,7 +79,10 @@ def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, liv
     no_sideways_scrolling(phone)
     assert phone.locator(".task-cards .task-card").count() >= 1
     shot(phone, "phone-task-cards", backend)
-    phone.locator(".task-card a:text('我提交的内容')").first.click()
+    submitted = web.scalar(select(HistoryEvent.task_guid).where(
+        HistoryEvent.instance_id == instance_id, HistoryEvent.event_type == "task_completed"))
+    # this test's own submission: other tests' completed tasks of the same student may be listed too
+    phone.locator(f".task-card[data-guid='{submitted}'] a:text('我提交的内容')").click()
     phone.wait_for_selector(".readonly-form")
     no_sideways_scrolling(phone)
 

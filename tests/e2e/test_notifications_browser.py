@@ -115,3 +115,6 @@ def test_a_form_in_english_all_the_way(browser, live_server, web):
     # the diagram's names too
     student.goto(f"{live_server}/processes/mine")
     assert "Employment recommendation request" in student.content()
+    # the account's language back as it was: the language is kept on the account, other tests read Chinese
+    student.click("button[name=lang][value=zh_CN]")
+    student.wait_for_selector("html[lang=zh-CN]")
