@@ -6,6 +6,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app import engine
@@ -15,9 +17,22 @@ from app.platform.extensions import db
 from app.platform.queue import redis_connection
 from tests import bpmn_builder as b
 from tests.engine.test_engine_core import deploy_one
+from tests.conftest import drop_app, make_app
 from tests.procs import app_settings, complete_everything, run_worker
 
 SPAWN = multiprocessing.get_context("spawn")
+
+
+@pytest.fixture
+def ctx(app, tmp_path, redis_url):
+    """An app of its own per test (fresh database and queue): the sweep and the workers of a test see only its
+    own jobs, not the ones other tests left in the session's database and queue."""
+    fresh, schema = make_app(app.config["BACKEND"], tmp_path, redis_url)
+    fresh.config["BACKEND"] = app.config["BACKEND"]
+    with fresh.app_context():
+        yield fresh
+        db.session.remove()
+    drop_app(fresh, schema)
 
 
 def _parallel_process(pid: str) -> str:
