@@ -60,8 +60,9 @@ demo: deploy
 run: demo
 	$(PY) -m app.run_all
 
+TESTS ?= tests
 test: install
-	$(PY) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest $(TESTS) -q -p no:cacheprovider
 
 bench: install
 	$(PY) bench/engine_throughput.py
