@@ -75,16 +75,22 @@ def pytest_sessionstart(session):
                     returncode=3)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "one_backend: run on PostgreSQL when it is there, else on SQLite")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run once per pass: on PostgreSQL (production's database) when it is there; on SQLite in the
-    fresh-machine configuration (.ci/run's second pass), where it is not. Every other test runs on both."""
+    """The browser tests (tests/e2e) and tests marked one_backend (the fuzz test) run once per pass: on PostgreSQL (production's
+    database) when it is there; on SQLite in the fresh-machine configuration (.ci/run's second pass), where it is
+    not. Every other test runs on both."""
     if _PG_PROBLEM is not None:
         return
     keep, drop = [], []
     for item in items:
         spec = getattr(item, "callspec", None)
-        on_sqlite = spec is not None and spec.params.get("app") == "sqlite"
-        (drop if on_sqlite and item.path.parent.name == "e2e" else keep).append(item)
+        on_sqlite = spec is not None and "sqlite" in spec.params.values()
+        once = item.path.parent.name == "e2e" or item.get_closest_marker("one_backend") is not None
+        (drop if on_sqlite and once else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -15,6 +15,8 @@ from app.engine.models import ProcessDefinition
 from tests.conftest import BACKENDS, ROOT, drop_app, make_app
 from tests.web import ROLE_USERS, Web
 
+pytestmark = pytest.mark.one_backend
+
 ROLES = [None, *ROLE_USERS.values()]
 # Hostile values of ids in paths (the strict converter: no route, 404) and of text in paths.
 PATH_INTS = ["2147483648", "99999999999999999999", "%C2%B2", "%D9%A3", "0"]
