@@ -80,8 +80,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The browser tests (tests/e2e) and tests marked one_backend (the fuzz test) run once: on PostgreSQL (production's database)
-    when it is there, else on SQLite (a fresh machine). Every other test runs on both."""
+    """The browser tests (tests/e2e) and tests marked one_backend (the fuzz test) run once: on PostgreSQL
+    (production's database) when it is there, else on SQLite (a fresh machine). Every other test runs on both."""
     if _PG_PROBLEM is not None:
         return
     keep, drop = [], []
