@@ -130,7 +130,7 @@ def _apply(uow, events: list) -> None:
                 f["duration_s"] = int((e.at - f["started_at"]).total_seconds())
         elif kind == "instance_migrated":
             fact(e)["definition_id"] = instances[e.instance_id].definition_id
-        elif kind == "task_ready":
+        elif kind == "task_ready" and e.task_guid:  # a task event without its task says nothing of one
             tasks[e.task_guid] = dict(
                 tasks.get(e.task_guid, {}), task_guid=e.task_guid, instance_id=e.instance_id,
                 process_key=e.process_key, task_spec_id=e.task_spec_id, task_name=e.task_name, lane=e.lane,
