@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.engine.models import OpenTask, ProcessInstance
@@ -14,6 +16,26 @@ from app.interviews import queue_rules as rules
 from app.interviews.demo import FAIR_TITLE, POSITIONS
 from app.interviews.models import (Application, Booth, FairHall, FairRegistration, Invitation, JobFair, Position,
                                    QueueTicket)
+
+from tests.conftest import drop_app, make_app
+from tests.web import Web
+
+
+@pytest.fixture(scope="module")
+def web(app, tmp_path_factory, redis_url):
+    """A demo of its own: the session's shared one is moved on by other tests (timers fired under a controlled
+    clock expire its open invitation)."""
+    from app.engine import deploy_directory
+    from app.platform.demo import load_demo_data
+
+    fresh, schema = make_app(app.config["BACKEND"], tmp_path_factory.mktemp("demo"), redis_url)
+    fresh.config["BACKEND"] = app.config["BACKEND"]
+    with fresh.app_context():
+        deploy_directory()
+        load_demo_data()
+    yield Web(fresh)
+    drop_app(fresh, schema)
+
 
 # where an invitation's process waits in each open state
 WAITS_AT = {domain.INVITED: "student_answer", domain.PROPOSED: "employer_consider"}
