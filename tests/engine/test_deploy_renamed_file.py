@@ -38,4 +38,6 @@ def test_a_new_version_from_a_file_with_another_name(web, unique):
             assert latest("employment_recommendation") == (before + 1, "推荐表-2026版.bpmn")
             assert definition.name == f"就业推荐表申请（{unique[:4]}版）"
         finally:
+            # the suite shares this database: later tests start this process and expect its own name
+            engine.deploy([Source("employment_recommendation.bpmn", source.encode())], library=library_sources())
             db.session.remove()
