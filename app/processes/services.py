@@ -72,7 +72,7 @@ def manage_instance(instance_id: int, action: str, actor_id: int, remote_addr: s
         elif action == "terminate":
             engine.terminate(instance_id, actor_id, reason=reason, remote_addr=remote_addr)
         else:
-            engine.resume(instance_id, actor_id, remote_addr=remote_addr)
+            engine.resume(instance_id, actor_id, remote_addr=remote_addr, reason=reason)
     except engine.EngineError as err:
         raise ProcessActionRefused(str(err)) from None
 

@@ -1,5 +1,6 @@
-"""Reporting's verbs: what admins do from the operations pages (retry, resolve and comment incidents; suspend,
-resume or terminate an instance with a reason; save filters) and what process owners set (SLA targets).
+"""Reporting's verbs: what admins do from the operations pages (retry, resolve and comment incidents; save
+filters) and what process owners set (SLA targets). Suspending, resuming and terminating an instance belong to
+the instance page (app/processes: one service, one form, one route); the operations pages link there.
 Each is one unit of work (the engine's own for engine actions); refusals come out as ReportingError with a
 message per field."""
 from __future__ import annotations
@@ -12,11 +13,9 @@ from app.platform.db_types import utcnow
 from app.platform.uow import unit_of_work
 from app.reporting.models import IncidentComment, SavedFilter, SlaTarget
 
-MAX_REASON = 500
 MAX_COMMENT = 2000
 MAX_FILTERS = 50
 MAX_SLA_HOURS = 24 * 365
-INSTANCE_ACTIONS = {"suspend": engine.suspend, "resume": engine.resume, "terminate": engine.terminate}
 
 
 class ReportingError(Exception):
@@ -34,18 +33,6 @@ def _text(value: str | None, field: str, limit: int, required_message: str) -> s
     if len(text) > limit:
         raise ReportingError({field: f"最多 {limit} 个字符"})
     return text
-
-
-def manage_instance(instance_id: int, action: str, actor_id: int, reason: str | None,
-                    remote_addr: str | None = None) -> None:
-    """Suspend, resume or terminate an instance; the reason is kept in its history."""
-    if action not in INSTANCE_ACTIONS:
-        raise ReportingError({"action": "未知操作"})
-    text = _text(reason, "reason", MAX_REASON, "请填写原因")
-    try:
-        INSTANCE_ACTIONS[action](instance_id, actor_id, remote_addr=remote_addr, reason=text)
-    except engine.EngineError as err:
-        raise ReportingError({"": str(err)}) from None
 
 
 def retry_incidents(incident_ids: list[int], actor_id: int) -> tuple[list[int], dict[int, str]]:

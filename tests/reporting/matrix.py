@@ -25,8 +25,6 @@ def routes(o: dict, expect) -> list:
         ("GET", "/operations/instances", admin(200)),
         ("POST", "/operations/filters", admin(302)),                       # no name: a message
         ("POST", "/operations/filters/999999/delete", admin(404)),
-        ("GET", f"/operations/instances/{instance}/suspend", admin(200)),
-        ("POST", f"/operations/instances/{instance}/suspend", admin(422)),  # no reason
         ("GET", "/operations/incidents", admin(200)),
         ("GET", f"/operations/incidents/{incident}", admin(200)),
         ("POST", "/operations/incidents/retry", admin(303)),                # none chosen

@@ -11,6 +11,7 @@ from app import engine
 from app.engine.models import HistoryEvent, Incident, Job, OpenTask, ProcessInstance
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
+from app.processes import services as instance_actions
 from app.reporting import operations, services
 from app.reporting.models import IncidentComment
 from app.reporting.operations import InstanceFilter
@@ -100,21 +101,20 @@ def test_comment_and_refusals_keep_nothing(ctx, unique):
 def test_actions_need_a_reason_which_history_keeps(ctx, unique):
     definition = review_process(f"ops_{unique}", f"lane_{unique}")
     instance_id = engine.start_instance(definition, {})
-    with pytest.raises(services.ReportingError) as err:
-        services.manage_instance(instance_id, "suspend", None, " ")
-    assert "reason" in err.value.errors
+    with pytest.raises(ValueError):
+        instance_actions.manage_instance(instance_id, "suspend", None, reason=" ")
     assert db.session.get(ProcessInstance, instance_id).status == "running"
-    services.manage_instance(instance_id, "suspend", None, "student on exchange until March")
-    services.manage_instance(instance_id, "resume", None, "back from exchange")
-    services.manage_instance(instance_id, "terminate", None, "student withdrew")
+    instance_actions.manage_instance(instance_id, "suspend", None, reason="student on exchange until March")
+    instance_actions.manage_instance(instance_id, "resume", None, reason="back from exchange")
+    instance_actions.manage_instance(instance_id, "terminate", None, reason="student withdrew")
     reasons = db.session.execute(select(HistoryEvent.event_type, HistoryEvent.data).where(
         HistoryEvent.instance_id == instance_id, HistoryEvent.event_type.like("instance_%"))
         .order_by(HistoryEvent.id)).all()
     assert [(t, d and d.get("reason")) for t, d in reasons][1:] == [
         ("instance_suspended", "student on exchange until March"), ("instance_resumed", "back from exchange"),
         ("instance_terminated", "student withdrew")]
-    with pytest.raises(services.ReportingError):
-        services.manage_instance(instance_id, "resume", None, "again")
+    with pytest.raises(instance_actions.ProcessActionRefused):
+        instance_actions.manage_instance(instance_id, "resume", None, reason="again")
 
 
 def test_stuck_instances(ctx, unique):

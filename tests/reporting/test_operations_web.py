@@ -83,18 +83,20 @@ def test_bad_input_is_refused_with_field_messages(web):
     instance_id = web.scalar(select(ProcessInstance.id).where(ProcessInstance.status == "running",
                                                               ProcessInstance.is_test.is_(False)).limit(1))
     assert instance_id is not None
-    resp = admin.post(f"/operations/instances/{instance_id}/suspend", data={"reason": "  "})
+    # suspend/terminate live on the instance page only (the operations pages link there)
+    assert admin.post(f"/operations/instances/{instance_id}/suspend", data={"reason": "x"}).status_code == 404
+    resp = admin.post(f"/instances/{instance_id}/suspend", data={"reason": "  "})
     assert resp.status_code == 422
     assert web.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id)) == "running"
-    resp = admin.post(f"/operations/instances/{instance_id}/suspend", data={"reason": "学院核实中"})
+    resp = admin.post(f"/instances/{instance_id}/suspend", data={"reason": "学院核实中"})
     assert resp.status_code == 302
     assert web.scalar(select(ProcessInstance.status).where(ProcessInstance.id == instance_id)) == "suspended"
     reason = web.scalar(select(HistoryEvent.data).where(HistoryEvent.instance_id == instance_id,
                                                         HistoryEvent.event_type == "instance_suspended"))
     assert reason == {"reason": "学院核实中"}
-    assert admin.post(f"/operations/instances/{instance_id}/resume", data={"reason": "核实完毕"}).status_code == 302
+    assert admin.post(f"/instances/{instance_id}/resume", data={"reason": "核实完毕"}).status_code == 302
     staff = web.client(ROLE_USERS["staff"])
-    assert staff.post(f"/operations/instances/{instance_id}/terminate", data={"reason": "x"}).status_code == 403
+    assert staff.post(f"/instances/{instance_id}/terminate", data={"reason": "x"}).status_code == 403
 
 
 def test_saved_filters_belong_to_their_owner(web):

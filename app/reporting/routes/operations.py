@@ -101,27 +101,6 @@ def delete_filter(filter_id: int):
     return redirect(url_for("operations.instances"))
 
 
-@ops_bp.post("/instances/<int:instance_id>/<any(suspend, resume, terminate):action>")
-@permission_required("instance.manage")
-def manage(instance_id: int, action: str):
-    try:
-        services.manage_instance(instance_id, action, principal().id, request.form.get("reason"),
-                                 remote_addr=request.remote_addr)
-        flash(_("Done."), "success")
-    except ReportingError as err:
-        _flash_errors(err)
-        if "reason" in err.errors:
-            return render_template("reporting/ops_reason.html", instance_id=instance_id, action=action,
-                                   errors=err.errors), 422
-    return redirect(url_for("instances.show", instance_id=instance_id))
-
-
-@ops_bp.get("/instances/<int:instance_id>/<any(suspend, resume, terminate):action>")
-@permission_required("instance.manage")
-def manage_form(instance_id: int, action: str):
-    return render_template("reporting/ops_reason.html", instance_id=instance_id, action=action, errors={})
-
-
 # -- incidents --------------------------------------------------------------------------------------------
 
 @ops_bp.get("/incidents")
