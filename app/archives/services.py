@@ -52,8 +52,8 @@ def process_data(student: Student, name: str, archive_id: int, today: date) -> d
 
 
 def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> list[int]:
-    """Open the archive of each student who has none and start its process, all in one transaction (a batch
-    of starts shares one durable commit; the archive rows are written in bulk). Returns the new archives' ids."""
+    """Open the archive of each student who has none and start its process, all in one transaction (the
+    starts are written as one batch: one durable commit, the rows in bulk). Returns the new archives' ids."""
     definition = engine.latest_definition(PROCESS_KEY)
     if definition is None:
         raise ArchiveError(_l("The archive process is not deployed."))
@@ -73,13 +73,11 @@ def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> 
         archive_ids = dict(uow.execute(insert(Archive).returning(Archive.student_id, Archive.id,
                                                                  sort_by_parameter_order=True),
                                        [{"student_id": s.user_id, "created_at": now} for s, _n in rows]).all())
-        started = []
-        for student, name in rows:
-            archive_id = archive_ids[student.user_id]
-            instance_id = engine.start_instance(
-                definition, process_data(student, name, archive_id, today), business_key=archive_key(student.student_no),
-                started_by=started_by, college_id=student.college_id)
-            started.append({"archive": archive_id, "instance": instance_id})
+        instance_ids = engine.start_instances(definition, [engine.NewInstance(
+            process_data(student, name, archive_ids[student.user_id], today), archive_key(student.student_no),
+            started_by, {"college_id": student.college_id}) for student, name in rows])
+        started = [{"archive": archive_ids[student.user_id], "instance": instance_id}
+                   for (student, _name), instance_id in zip(rows, instance_ids)]
         table = Archive.__table__
         uow.execute(update(table).where(table.c.id == bindparam("archive")).values(instance_id=bindparam("instance")),
                     started)

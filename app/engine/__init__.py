@@ -4,6 +4,7 @@ Public surface (everything else in this package is internal). The application wi
 `configure(app, enqueue_job=...)` says how a job id reaches a worker (see app/engine/outbox.py).
 """
 from app.engine.assignment import claim_task, reassign_task, unclaim_task
+from app.engine.batch import NewInstance, start_instances
 from app.engine.definitions import (
     Source, check, definition_file, definition_files, deploy, deploy_directory, latest_definition,
     latest_definitions, library_form,
@@ -23,10 +24,10 @@ from app.engine.runtime import complete_task, get_state, start_instance, task_da
 
 __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
-    "NotFound", "PermanentFailure", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
+    "NewInstance", "NotFound", "PermanentFailure", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
     "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
     "deploy_directory", "get_state", "latest_definition", "latest_definitions", "library_form",
     "migrate_all", "migrate_instance", "migration_problems",
-    "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "start_instance", "suspend",
+    "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "start_instance", "start_instances", "suspend",
     "task_data", "terminate", "unclaim_task",
 ]

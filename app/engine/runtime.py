@@ -181,6 +181,11 @@ def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loa
         if task_guid is not None:
             raise Conflict(TASK_GONE_MESSAGE)
         raise NotFound(f"process instance {instance_id} not found")
+    return loaded(row)
+
+
+def loaded(row) -> Loaded:
+    """An instance restored from its row (the columns of _LOAD_COLUMNS)."""
     definition = definition_info(row.definition_id)
     with process_code():
         workflow = load_state(row.state, definition.spec_json, engine_for_app())
@@ -451,7 +456,16 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
     definition_id = definition.id  # an ORM object may reload it: before the transaction is ended
     if not in_callers_transaction():
         end_open_transaction()
-    info = definition_info(definition_id)
+    step = new_instance_step(definition_info(definition_id), data, business_key, started_by, college_id,
+                             employer_id, remote_addr, on_start, test)
+    write_step(step)
+    return step.inst.id
+
+
+def new_instance_step(info: DefinitionInfo, data: dict | None, business_key: str | None, started_by: int | None,
+                      college_id: int | None = None, employer_id: int | None = None, remote_addr: str | None = None,
+                      on_start: Action | None = None, test: bool = False) -> Step:
+    """A new instance run until it waits, with the step that would create it (touches no database)."""
     events = HistoryBuffer(NEW_INSTANCE, info.process_key, business_key, started_by, info.reportable,
                            _address(remote_addr))
     spec, subprocess_specs = load_spec(info.spec_json)
@@ -470,9 +484,7 @@ def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | 
     columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
                    serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
                    employer_id=employer_id, created_at=utcnow(), is_test=test)
-    step = run_step(inst, first_steps, events, new_instance=columns, before=snapshot.Snapshot())
-    write_step(step)
-    return inst.id
+    return run_step(inst, first_steps, events, new_instance=columns, before=snapshot.Snapshot())
 
 
 def complete_task(task_guid: str, data: dict | None, actor_id: int | None,
