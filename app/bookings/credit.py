@@ -8,9 +8,10 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.bookings import clock, domain, notices
+from app.bookings import domain, notices
 from app.bookings.models import BookingCredit, CreditEvent
 from app.notifications import moment, notify
+from app.platform import clock
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
@@ -68,7 +69,7 @@ def lift(user_id: int, actor_id: int, reason: str) -> None:
     reason = (reason or "").strip()
     if not 2 <= len(reason) <= domain.LIMITS["reason"]:
         raise CreditError(_l("Give a reason (2 to %(n)s characters).", n=domain.LIMITS["reason"]), "reason")
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         account = _account(user_id)
         if not domain.is_suspended(account.suspended_until, now):

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from app.bookings import catalogue, clock, domain, services
+from app.bookings import catalogue, domain, services
 from app.bookings.models import Booking, Resource
 from app.engine import outbox
 from app.engine.models import Job
 from app.identity.demo import DEMO_PASSWORD
 from app.identity.models import User
+from app.platform import clock
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
@@ -145,14 +146,14 @@ def load(password: str = DEMO_PASSWORD) -> None:
         for student, hour in ((students[3], 9), (students[2], 11)):
             day = _open_day(ids["ROOM-B"], last_week)
             slot = _slot(day, hour, 30)
-            with clock.as_if(slot.start - timedelta(days=1)):
+            with clock.clock_at(slot.start - timedelta(days=1)):
                 services.book(student, ids["ROOM-B"], slot, "模拟面试")
         # the studio booked for this morning whose controller did not answer at the start: an incident
         day = now.date() if now.hour >= 9 else now.date() - timedelta(days=1)
         while day.weekday() == 6:  # the studio is closed on Sundays
             day -= timedelta(days=1)
         slot = _slot(day, 8, 60)
-        with clock.as_if(slot.start - timedelta(hours=2)):
+        with clock.clock_at(slot.start - timedelta(hours=2)):
             late = services.book(students[1], ids["STUDIO-2"], slot, "空中面试：申城会计师事务所")
         _incident(late)
 

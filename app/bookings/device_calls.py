@@ -11,8 +11,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from app.bookings import clock, domain
+from app.bookings import domain
 from app.bookings.models import Booking, Resource
+from app.platform import clock
 from app.platform.extensions import db
 from app.platform.uow import read_only, unit_of_work
 from integrations.devices import Device, DeviceRejected, DeviceSettings, RecordingFile, shared_client
@@ -46,7 +47,7 @@ def _log(booking_id: int, entries: list[dict], recording: dict | None = None) ->
 
 def _call(device: Device, command: str, params: dict, key: str, entries: list[dict]):
     result = shared_client(settings()).call(device, command, params, idempotency_key=f"{key}:{device.id}:{command}")
-    entries.append({"device": device.id, "command": command, "at": clock.now().isoformat(), "replayed": result.replayed})
+    entries.append({"device": device.id, "command": command, "at": clock.utcnow().isoformat(), "replayed": result.replayed})
     return result.value
 
 

@@ -8,12 +8,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.bookings import clock, domain
+from app.bookings import domain
 from app.bookings.catalogue import schedule_of
 from app.bookings.models import Booking, BookingCredit, CreditEvent, Resource
 from app.engine.models import Incident, OpenTask
 from app.identity.models import College, User
 from app.identity.principal import Principal
+from app.platform import clock
 from app.platform.extensions import db
 
 KIND_ORDER = {k: i for i, k in enumerate(domain.RESOURCE_KINDS)}
@@ -55,7 +56,7 @@ def calendar(principal: Principal, resource_: Resource, first: date, days: int) 
                               .where(Booking.resource_id == resource_.id, Booking.start_at < end,
                                      Booking.end_at > start,
                                      Booking.status.in_((*domain.HOLDING, domain.WAITLISTED)))).all()
-    now = clock.now()
+    now = clock.utcnow()
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -149,7 +150,7 @@ def credit_of(user_id: int, start: int) -> CreditView:
                                      .order_by(CreditEvent.id.desc()).limit(20)).scalars())
     if account is None:
         return CreditView(start, 0, None, events)
-    until = account.suspended_until if domain.is_suspended(account.suspended_until, clock.now()) else None
+    until = account.suspended_until if domain.is_suspended(account.suspended_until, clock.utcnow()) else None
     return CreditView(account.score, account.no_shows, until, events)
 
 
@@ -167,7 +168,7 @@ def all_bookings(status: str | None, resource_id: int | None, limit: int = 200):
 def suspensions():
     return db.session.execute(select(BookingCredit, User.display_name, User.username)
                               .join(User, User.id == BookingCredit.user_id)
-                              .where(BookingCredit.suspended_until > clock.now())
+                              .where(BookingCredit.suspended_until > clock.utcnow())
                               .order_by(BookingCredit.suspended_until)).all()
 
 
@@ -185,6 +186,6 @@ def upcoming_for(user_id: int) -> list[dict]:
     rows = db.session.execute(select(Booking.id, Booking.number, Booking.start_at, Booking.end_at, Booking.status,
                                      Resource.name).join(Resource, Resource.id == Booking.resource_id)
                               .where(Booking.user_id == user_id, Booking.status.in_(domain.HOLDING),
-                                     Booking.end_at > clock.now()).order_by(Booking.start_at)).all()
+                                     Booking.end_at > clock.utcnow()).order_by(Booking.start_at)).all()
     return [dict(id=r.id, number=r.number, start_at=r.start_at, end_at=r.end_at, status=r.status, resource=r.name)
             for r in rows]

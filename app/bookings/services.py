@@ -14,13 +14,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import engine
-from app.bookings import clock, credit, domain, notices
+from app.bookings import credit, domain, notices
 from app.bookings.catalogue import schedule_of
 from app.bookings.models import Booking, Resource
 from app.engine.models import Incident, OpenTask
 from app.identity.models import Student, User
 from app.notifications import moment, notify
 from app.notifications.links import path_for
+from app.platform import clock
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 
@@ -181,7 +182,7 @@ def book(user_id: int, resource_id: int, slot: domain.Slot, purpose: str) -> int
     """Book a slot; returns the booking id. The database refuses a slot someone holds (BookingError with code
     "taken"): two requests for one slot give one booking, whatever their timing."""
     purpose = _check_purpose(purpose)
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         user, resource = _bookable(uow, user_id, resource_id, now)
         _check_slot(resource, slot, now)
@@ -208,7 +209,7 @@ def book(user_id: int, resource_id: int, slot: domain.Slot, purpose: str) -> int
 def join_waitlist(user_id: int, resource_id: int, slot: domain.Slot, purpose: str) -> int:
     """Queue for a slot someone else holds; the first in line is offered it when it is released."""
     purpose = _check_purpose(purpose)
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         user, resource = _bookable(uow, user_id, resource_id, now)
         _check_slot(resource, slot, now)
@@ -261,7 +262,7 @@ def cancel(booking_id: int, actor_id: int, reason: str, as_staff: bool = False) 
     reason = (reason or "").strip()
     if as_staff and not 2 <= len(reason) <= domain.LIMITS["reason"]:
         raise BookingError(_l("Give a reason (2 to %(n)s characters).", n=domain.LIMITS["reason"]), "reason")
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking = _lock(booking_id)
         if not as_staff and booking.user_id != actor_id:
@@ -305,7 +306,7 @@ def _complete_own_task(booking: Booking, spec_id: str, data: dict, user_id: int)
 
 def check_in(booking_id: int, user_id: int) -> None:
     """The booker checks in (from the start until the grace period ends): the booking is in use."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking = _lock(booking_id)
         if booking.user_id != user_id:
@@ -320,7 +321,7 @@ def check_in(booking_id: int, user_id: int) -> None:
 
 def finish(booking_id: int, user_id: int) -> None:
     """The booker is done before the end: the devices are stopped and the use recorded (by the process)."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking = _lock(booking_id)
         if booking.user_id != user_id:
@@ -351,7 +352,7 @@ def _step(booking_id: int) -> tuple[Booking, Resource]:
 
 def decide(booking_id: int, decision: str, reason: str, actor_id: int | None) -> dict:
     """Staff approved or rejected a pending booking (the approval task in the device desk's inbox)."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status == domain.PENDING:
@@ -373,7 +374,7 @@ def decide(booking_id: int, decision: str, reason: str, actor_id: int | None) ->
 
 def expire(booking_id: int) -> dict:
     """Nobody decided before the start: the request lapses."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status == domain.PENDING:
@@ -390,7 +391,7 @@ def remind(booking_id: int) -> dict:
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         reminded = False
-        if (booking.status == domain.CONFIRMED and clock.now() < booking.start_at
+        if (booking.status == domain.CONFIRMED and clock.utcnow() < booking.start_at
                 and booking.created_at < domain.remind_at(booking.start_at, resource.remind_minutes)):
             reminded = notify([booking.user_id], notices.REMINDER.name, params=_params(booking, resource),
                               link=_link(booking), key=f"booking:{booking.id}:reminder") > 0
@@ -401,7 +402,7 @@ def remind(booking_id: int) -> dict:
 
 def no_show(booking_id: int) -> dict:
     """Not checked in within the grace period: released (to the waitlist), and the booker's credit drops."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status == domain.CONFIRMED:
@@ -417,7 +418,7 @@ def no_show(booking_id: int) -> dict:
 
 def complete(booking_id: int) -> dict:
     """The use ended (the booker finished, or the time ran out): the usage record."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status == domain.IN_USE:
@@ -432,7 +433,7 @@ def complete(booking_id: int) -> dict:
 def record_offer_answer(booking_id: int, accepted: bool) -> dict:
     """The offered slot taken (confirmed, or pending when staff approve this resource) or declined (the
     next in line is offered it)."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status == domain.OFFERED:
@@ -452,7 +453,7 @@ def record_offer_answer(booking_id: int, accepted: bool) -> dict:
 def lapse(booking_id: int) -> dict:
     """A waitlist place ends: the offer was not answered in time (the next in line gets it), or the slot
     ended without being released."""
-    now = clock.now()
+    now = clock.utcnow()
     with unit_of_work() as uow:
         booking, resource = _step(booking_id)
         if booking.status in (domain.WAITLISTED, domain.OFFERED):

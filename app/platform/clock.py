@@ -1,4 +1,5 @@
-"""The project's one local time zone and its one ISO 8601 duration parser (isodate).
+"""The project's one clock (utcnow, with clock_at for demo data made as if it happened then), its one local
+time zone and its one ISO 8601 duration parser (isodate).
 
 Pure Python: domain modules may import it. The zone is the office's (PROCESS_TIMEZONE, default Asia/Shanghai);
 the engine's timers, the evaluator processes, forms, pages and documents all read it from here.
@@ -7,13 +8,36 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import isodate
 
 TIMEZONE_NAME = os.environ.get("PROCESS_TIMEZONE", "Asia/Shanghai")
 LOCAL_TZ = ZoneInfo(TIMEZONE_NAME)
+
+_clock_offset = timedelta(0)
+
+
+def utcnow() -> datetime:
+    """Now, aware UTC: every timestamp and every "now" of a rule comes from here."""
+    return datetime.now(timezone.utc) + _clock_offset
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Inside the block, utcnow() runs from `moment` on (time keeps going): demo data made through the
+    processes as if it happened days ago (`flask demo-data`), so that history, due dates and overdue tasks
+    are real. For command-line use in one thread; never in a web request."""
+    global _clock_offset
+    before = _clock_offset
+    _clock_offset = moment - datetime.now(timezone.utc)
+    try:
+        yield
+    finally:
+        _clock_offset = before
 
 
 def local_text(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -1,11 +1,12 @@
-"""Column types shared by the models, and the clock every timestamp comes from (utcnow)."""
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+"""Column types shared by the models; the clock every timestamp comes from (utcnow, clock_at) is
+app/platform/clock.py's, named here too for the models."""
+from datetime import timezone
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
+
+from app.platform.clock import clock_at, utcnow  # noqa: F401 - the models' and many modules' import
 
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY auto-increments).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -29,27 +30,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
-
-
-_clock_offset = timedelta(0)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc) + _clock_offset
-
-
-@contextmanager
-def clock_at(moment: datetime) -> Iterator[None]:
-    """Inside the block, utcnow() runs from `moment` on (time keeps going): demo data made through the
-    processes as if it happened days ago (`flask demo-data`), so that history, due dates and overdue tasks
-    are real. For command-line use in one thread; never in a web request."""
-    global _clock_offset
-    before = _clock_offset
-    _clock_offset = moment - datetime.now(timezone.utc)
-    try:
-        yield
-    finally:
-        _clock_offset = before
 
 
 class UTCTimestamp(TypeDecorator):

@@ -6,6 +6,9 @@ what Python's datetime can hold).
 - Path ids: `<int:...>` is `StrictInteger` (ASCII digits, at most 2^31-1): anything else matches no route, 404.
 - Control characters in the path or in a query parameter, and NUL in a posted form field: 400 before any
   view runs (`reject_control_characters`).
+- Ids handed over to a view: `object_id` (a larger one is no such object: 404).
+- Lenient readers that answer None (the page shows its own field message): `whole_number`, `calendar_date`,
+  `date_value`, `local_datetime`; `text_value` trims and cuts a free text.
 - Query and form values: `integer`, `page_number`, `iso_date`, `text`, `choice` over any mapping
   (`request.args`, `request.form`, `request.values`); `whole_number` and `calendar_date` where a
   page shows its own field error.
@@ -14,12 +17,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from datetime import date
+from datetime import date, datetime
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
+
+from app.platform.clock import LOCAL_TZ
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; the ids of every table fit
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2199, 12, 31)
@@ -131,3 +136,36 @@ def choice(args: Mapping[str, str], name: str, choices: Collection[str], default
     if raw not in choices:
         raise BadParameter(name)
     return raw
+
+
+def object_id(value: int) -> int:
+    """An id from the URL that a database column can hold (larger: no such object)."""
+    if not 0 < value <= MAX_ID:
+        abort(404)
+    return value
+
+
+def date_value(raw: str | None) -> date | None:
+    """An ISO date in the years 2000-2100 (a form's date field), else None."""
+    try:
+        value = date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    return value if 2000 <= value.year <= 2100 else None
+
+
+def local_datetime(raw: str | None) -> datetime | None:
+    """An ISO time (<input type=datetime-local>, a slot button; the office's time when it has no offset) in
+    the years 2000-2100 as an aware datetime, else None."""
+    try:
+        value = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+    if not 2000 <= value.year <= 2100:
+        return None
+    return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
+
+
+def text_value(raw: str | None, limit: int) -> str:
+    """A free text trimmed, without NUL, cut to `limit` characters ("" for none)."""
+    return (raw or "").replace("\x00", "").strip()[:limit]

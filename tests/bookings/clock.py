@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as spiff_timer
 
-import app.bookings.clock as area_clock
 import app.engine.timers as engine_timers
+import app.platform.clock as platform_clock
 
 _REAL = datetime
 
@@ -25,7 +25,7 @@ class Clock:
 
         monkeypatch.setattr(spiff_timer, "datetime", Shifted)
         monkeypatch.setattr(engine_timers, "utcnow", self.now)
-        monkeypatch.setattr(area_clock, "now", self.now)
+        monkeypatch.setattr(platform_clock, "utcnow", self.now)  # the booking area reads clock.utcnow()
 
     def now(self) -> datetime:
         return _REAL.now(timezone.utc) + self.offset

@@ -8,9 +8,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.bookings import clock, credit, domain, labels, queries, services
-from app.bookings.routes._common import date_value, local_datetime, object_id, text_value
+from app.bookings import credit, domain, labels, queries, services
 from app.identity.guards import permission_required, principal
+from app.platform import clock
+from app.platform.params import date_value, local_datetime, object_id, text_value
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings", template_folder="../templates")
 
@@ -39,7 +40,7 @@ def _visible_resource(resource_id: int):
 @permission_required("booking.view")
 def calendar(resource_id: int):
     resource = _visible_resource(resource_id)
-    today = clock.now().astimezone(domain.LOCAL_TZ).date()
+    today = clock.utcnow().astimezone(domain.LOCAL_TZ).date()
     first = date_value(request.args.get("day")) or today
     view = "week" if request.args.get("view") == "week" else "day"
     if view == "week":
@@ -63,7 +64,7 @@ def _slot_from_form(resource):
 
 
 def _refused(resource, message: str, status: int):
-    today = clock.now().astimezone(domain.LOCAL_TZ).date()
+    today = clock.utcnow().astimezone(domain.LOCAL_TZ).date()
     start = local_datetime(request.form.get("start"))
     first = start.astimezone(domain.LOCAL_TZ).date() if start else today
     days = queries.calendar(principal(), resource, first, 1)
@@ -95,7 +96,7 @@ def show(booking_id: int):
     detail = queries.booking_detail(principal(), object_id(booking_id))
     if detail is None:
         abort(404)
-    return render_template("bookings/show.html", d=detail, now=clock.now())
+    return render_template("bookings/show.html", d=detail, now=clock.utcnow())
 
 
 def _act(booking_id: int, action, done: str):

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 
 from app.bookings import catalogue, catalogue_sheet, domain, queries
-from app.bookings.routes._common import object_id
 from app.identity.guards import permission_required
 from app.platform import xlsx_import as xl
+from app.platform.params import object_id
 
 bp = Blueprint("booking_catalogue", __name__, url_prefix="/bookings/catalogue", template_folder="../templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template, request
 
-from app.bookings import clock, domain, reports
-from app.bookings.routes._common import date_value
+from app.bookings import domain, reports
 from app.identity.guards import permission_required
+from app.platform import clock
+from app.platform.params import date_value
 
 bp = Blueprint("booking_reports", __name__, url_prefix="/bookings/reports", template_folder="../templates")
 
@@ -16,7 +17,7 @@ bp = Blueprint("booking_reports", __name__, url_prefix="/bookings/reports", temp
 @bp.get("/")
 @permission_required("booking.report")
 def index():
-    today = clock.now().astimezone(domain.LOCAL_TZ).date()
+    today = clock.utcnow().astimezone(domain.LOCAL_TZ).date()
     until = date_value(request.args.get("until")) or today
     since = date_value(request.args.get("since")) or until - timedelta(days=30)
     if since > until:

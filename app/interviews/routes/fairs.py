@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from app.identity.guards import permission_required, principal
 from app.interviews import domain, fairs, labels, queries, queue_queries, queue_services
 from app.interviews import queue_rules as rules
-from app.interviews.routes._common import date_value, int_value, local_datetime, object_id, text_value
 from app.platform.live_stream import subscribe_page
+from app.platform.params import date_value, local_datetime, object_id, text_value
+from app.platform.params import whole_number as int_value
 from app.platform.web import public
 
 bp = Blueprint("fairs", __name__, url_prefix="/fairs", template_folder="../templates")

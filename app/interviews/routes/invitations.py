@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
 from app.interviews import domain, invitations, labels, queries
-from app.interviews.routes._common import int_value, local_datetime, object_id, text_value
+from app.platform.params import local_datetime, object_id, page_number, text_value
+from app.platform.params import whole_number as int_value
 from app.platform.db_types import utcnow
-from app.platform.params import page_number
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations", template_folder="../templates")
 

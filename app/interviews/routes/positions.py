@@ -11,8 +11,8 @@ from app.forms.task_forms import uploads_dir
 from app.forms.uploads import DOCX, PDF, UploadBatch, UploadRejected, format_size, upload_path
 from app.identity.guards import permission_required, principal
 from app.interviews import domain, labels, positions, queries
-from app.interviews.routes._common import date_value, int_value, object_id, text_value
-from app.platform.params import page_number
+from app.platform.params import date_value, object_id, page_number, text_value
+from app.platform.params import whole_number as int_value
 
 bp = Blueprint("positions", __name__, url_prefix="/positions", template_folder="../templates")
 

@@ -12,9 +12,10 @@ from markupsafe import Markup
 from app.identity.guards import permission_required, principal
 from app.interviews import checkin_tokens, domain, labels, offers, queries, queue_queries, queue_services
 from app.interviews import queue_rules as rules
-from app.interviews.routes._common import int_value, object_id, text_value
 from app.platform.db_types import utcnow
 from app.platform.live_stream import subscribe_page
+from app.platform.params import object_id, text_value
+from app.platform.params import whole_number as int_value
 
 bp = Blueprint("booths", __name__, url_prefix="/booths", template_folder="../templates")
 checkin_bp = Blueprint("checkin", __name__, url_prefix="/checkin", template_folder="../templates")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from app.identity.guards import permission_required, principal
 from app.interviews import queries, reports
-from app.interviews.routes._common import int_value
+from app.platform.params import whole_number as int_value
 
 bp = Blueprint("interview_reports", __name__, url_prefix="/interviews/reports", template_folder="../templates")
 
