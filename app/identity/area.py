@@ -11,6 +11,7 @@ from app.identity.cli import accounts
 from app.identity.guards import POLICY_KEY, principal
 from app.identity.policy import Policy
 from app.identity.routes import bp, oplog_bp
+from app.platform.actor import remember_actor
 from app.platform.areas import EXTENSION_KEY, Area, DemoData, NavEntry, registry
 from app.platform.extensions import login_manager
 from app.platform.sessions import configure_session_limits
@@ -36,7 +37,10 @@ def _setup(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    return queries.active_user(int(user_id)) if user_id.isdigit() else None
+    user = queries.active_user(int(user_id)) if user_id.isdigit() else None
+    if user is not None:
+        remember_actor(user.id, user.username, user.locale)
+    return user
 
 
 AREA = Area(

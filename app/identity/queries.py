@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import joinedload
 
 from app.identity.access import TaskFacts, can_be_assigned
 from app.identity.models import College, CounselorScope, Employer, Student, User, UserRole
@@ -19,7 +20,7 @@ def employer_status(employer_id: int) -> str | None:
 
 def active_user(user_id: int) -> User | None:
     """The account a session refers to, if it still exists and is active (Flask-Login's user loader)."""
-    user = db.session.get(User, user_id)
+    user = db.session.get(User, user_id, options=(joinedload(User.roles), joinedload(User.scopes)))
     return user if user is not None and user.active else None
 
 

@@ -207,13 +207,14 @@ _RETRY = object()
 
 
 def check_in(student_id: int, booth_id: int, via: str, actor_id: int | None = None,
-             now: datetime | None = None) -> TicketView:
+             now: datetime | None = None, facts: BoothFacts | None = None) -> TicketView:
     """The student joins the booth's queue (scanning its QR code, or at a kiosk by staff = `actor_id`).
-    Checking in twice gives the same ticket. Students not yet registered for the fair are registered."""
+    Checking in twice gives the same ticket. Students not yet registered for the fair are registered.
+    `facts`: the booth as the caller just read it (read again under the check-in's own transaction)."""
     if via not in rules.CHECK_IN_CHANNELS:
         raise QueueError(_l("Unknown check-in channel."))
     now = now or utcnow()
-    facts = booth_facts(booth_id)
+    facts = facts if facts is not None and facts.booth_id == booth_id else booth_facts(booth_id)
     _check_open(facts, now)
     db.session.rollback()  # the facts read must not hold a transaction (SQLite) while the registration commits
     _ensure_registered(facts.fair_id, student_id, now)

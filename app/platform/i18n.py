@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask import has_request_context, request, session
-from flask_login import current_user
+
+from app.platform.actor import current_actor
 
 LANGUAGES = ("zh_CN", "en")
 DEFAULT_LANGUAGE = "zh_CN"
@@ -14,6 +15,6 @@ def select_locale() -> str:
     if not has_request_context():
         return DEFAULT_LANGUAGE
     lang = request.args.get("lang") or session.get("lang")
-    if not lang and current_user.is_authenticated:
-        lang = current_user.locale
+    if not lang and (actor := current_actor()) is not None:
+        lang = actor.locale
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, request
-from flask_login import current_user
-from sqlalchemy import Integer, String, insert, select
+from sqlalchemy import Integer, String, insert, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.platform.actor import current_actor
 from app.platform.db_types import UTCDateTime, utcnow
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
@@ -41,13 +41,19 @@ def log_request(response):
         return response
     status = response.status_code
     outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "error" if status >= 500 else "refused"
-    user_id = current_user.id if current_user.is_authenticated else None
-    username = current_user.username if current_user.is_authenticated else _posted_username()
+    actor = current_actor()
+    user_id = actor.id if actor else None
+    username = actor.username if actor else _posted_username()
     session = db.session
     try:
         # The request's own work is committed (or failed) by now; whatever is left open is discarded, so
         # the log entry is written in a transaction of its own whatever happened to the request's.
         session.rollback()
+        if session.get_bind().dialect.name == "postgresql":
+            # An entry lost in the last moments before a database crash is the price of not waiting for a
+            # WAL flush on every state-changing request (1.5-3 ms here); the request's own work was
+            # committed durably before this point.
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         session.execute(insert(OperationLog.__table__).values(
             user_id=user_id, username=(username or "")[:80] or None, method=request.method,
             path=request.full_path.rstrip("?")[:500], endpoint=request.endpoint,

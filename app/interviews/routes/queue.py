@@ -182,7 +182,7 @@ def page(token: str):
 def check_in(token: str):
     facts = _booth_of(token)
     try:
-        ticket = queue_services.check_in(principal().id, facts.booth_id, rules.VIA_QR)
+        ticket = queue_services.check_in(principal().id, facts.booth_id, rules.VIA_QR, facts=facts)
     except queue_services.QueueError as err:
         flash(str(err), "error")
         return redirect(url_for("checkin.page", token=token), 303)
