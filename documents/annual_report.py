@@ -12,7 +12,7 @@ from docx.shared import Pt
 from docxtpl import DocxTemplate, InlineImage
 from docx.shared import Mm
 
-from documents.png_chart import bar_chart
+from documents.png_chart import BarChart, render_bar_chart
 
 
 def _table(doc, headers: list[str], loop: str, cells: list[str]) -> None:
@@ -59,13 +59,28 @@ def default_template() -> bytes:
     doc.add_paragraph("按单位性质：")
     _table(doc, ["单位性质", "人数"], "by_employer_kind", ["{{ r.group }}", "{{ r.graduates }}"])
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if chapters.alumni %}")
+    doc.add_heading("第四章 就业质量（校友跟踪调查）", 1)
+    doc.add_paragraph("校友跟踪调查在毕业半年和毕业三年时进行；调查截止未答复者计入调查人数。")
+    _table(doc, ["调查", "调查人数", "答复人数", "答复率", "就业满意度", "满意度均分（5 分制）", "换过工作"],
+           "alumni.stages", ["{{ r.group }}", "{{ r.asked }}", "{{ r.answered }}", "{{ r.response_rate }}",
+                             "{{ r.satisfied_rate }}", "{{ r.average }}", "{{ r.changed_job_rate }}"])
+    doc.add_paragraph("工作满意度：")
+    doc.add_paragraph("{{ chart_satisfaction }}")
+    _table(doc, ["满意度", "毕业半年", "占比", "毕业三年", "占比"], "alumni.satisfaction",
+           ["{{ r.label }}", "{{ r.n_6m }}", "{{ r.share_6m }}", "{{ r.n_3y }}", "{{ r.share_3y }}"])
+    doc.add_paragraph("月收入：")
+    doc.add_paragraph("{{ chart_salary }}")
+    _table(doc, ["月收入区间", "毕业半年", "占比", "毕业三年", "占比"], "alumni.salary",
+           ["{{ r.label }}", "{{ r.n_6m }}", "{{ r.share_6m }}", "{{ r.n_3y }}", "{{ r.share_3y }}"])
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if chapters.trend %}")
-    doc.add_heading("第四章 近三届趋势", 1)
+    doc.add_heading("第五章 近三届趋势", 1)
     _table(doc, ["届别", "毕业生", "已落实", "落实率（同期）"], "trend",
            ["{{ r.group }}", "{{ r.graduates }}", "{{ r.placed }}", "{{ r.rate }}"])
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if chapters.measures %}")
-    doc.add_heading("第五章 就业工作举措与对教育教学的反馈", 1)
+    doc.add_heading("第六章 就业工作举措与对教育教学的反馈", 1)
     doc.add_paragraph("{{ measures }}")
     doc.add_paragraph("{%p endif %}")
     buf = io.BytesIO()
@@ -73,11 +88,12 @@ def default_template() -> bytes:
     return buf.getvalue()
 
 
-def render(template: bytes, context: Mapping[str, Any], charts: Mapping[str, list[float]]) -> bytes:
-    """Fill the template; `charts` name -> bar values, drawn as images and put where `{{ name }}` stands.
-    Values are XML-escaped, so text staff typed cannot break the file."""
+def render(template: bytes, context: Mapping[str, Any], charts: Mapping[str, BarChart]) -> bytes:
+    """Fill the template; `charts` name -> chart, drawn as an image (title, axis labels and units, CJK font)
+    and put where `{{ name }}` stands. Values are XML-escaped, so text staff typed cannot break the file."""
     tpl = DocxTemplate(io.BytesIO(template))
-    images = {name: InlineImage(tpl, io.BytesIO(bar_chart(values)), width=Mm(150)) for name, values in charts.items()}
+    images = {name: InlineImage(tpl, io.BytesIO(render_bar_chart(chart)), width=Mm(150))
+              for name, chart in charts.items()}
     tpl.render({**context, **images}, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)

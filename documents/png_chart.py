@@ -1,44 +1,99 @@
-"""Bar charts as PNG images for Word documents, drawn without a plotting library: coloured bars on a light
-grid (the labels and figures go in the table beside the chart)."""
+"""Bar charts as PNG images for Word documents (matplotlib, Agg): a title, a label on each axis with its unit,
+the category names under (or beside) the bars and each bar's figure on it, all in the CJK font the documents
+use (documents.settings.DEFAULT_FONT), so Chinese text shows instead of empty boxes."""
 from __future__ import annotations
 
-import struct
-import zlib
+import io
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-PALETTE = ((21, 101, 192), (46, 125, 50), (249, 168, 37), (198, 40, 40), (106, 27, 154), (0, 131, 143))
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import font_manager  # noqa: E402 - after choosing the backend
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from documents.settings import DEFAULT_FONT  # noqa: E402
+
+PALETTE = ("#1565c0", "#2e7d32", "#f9a825", "#c62828", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037")
+_LOCK = threading.Lock()  # matplotlib's font cache and text layout are not thread-safe
 
 
-def _png(width: int, height: int, pixels: bytearray) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+@dataclass(frozen=True)
+class BarChart:
+    """One chart: a bar per category. `unit` is shown on the value axis and after each bar's figure."""
+    title: str
+    categories: Sequence[str]
+    values: Sequence[float]
+    category_label: str
+    value_label: str
+    unit: str = ""
+    horizontal: bool = False
+    maximum: float | None = None
+    source: str = field(default="")     # the data source and snapshot date, under the chart
 
-    rows = b"".join(b"\x00" + bytes(pixels[y * width * 3:(y + 1) * width * 3]) for y in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+
+@lru_cache(maxsize=4)
+def _font(path: str) -> font_manager.FontProperties:
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path)
 
 
-def bar_chart(values: Sequence[float], *, maximum: float | None = None, width: int = 900, height: int = 360,
-              colours: Sequence[tuple[int, int, int]] = PALETTE) -> bytes:
-    """One bar per value, left to right, scaled to `maximum` (the largest value by default), with a grid line
-    every quarter."""
-    pixels = bytearray(b"\xff" * (width * height * 3))
+def _figure_text(value: float, unit: str) -> str:
+    text = f"{value:.1f}" if value != int(value) else f"{int(value)}"
+    return f"{text}{unit}" if unit == "%" else text
 
-    def fill(x0: int, y0: int, x1: int, y1: int, rgb: tuple[int, int, int]) -> None:
-        for y in range(max(0, y0), min(height, y1)):
-            start = (y * width + max(0, x0)) * 3
-            pixels[start:start + (min(width, x1) - max(0, x0)) * 3] = bytes(rgb) * (min(width, x1) - max(0, x0))
 
-    top, bottom, left, right = 10, height - 10, 10, width - 10
-    for q in range(5):
-        y = bottom - (bottom - top) * q // 4
-        fill(left, y, right, y + 1, (210, 215, 222))
-    peak = maximum or max(values, default=0) or 1
-    if values:
-        slot = (right - left) / len(values)
-        for i, value in enumerate(values):
-            x0 = int(left + i * slot + slot * 0.15)
-            x1 = int(left + (i + 1) * slot - slot * 0.15)
-            bar = int((bottom - top) * max(0.0, min(value, peak)) / peak)
-            fill(x0, bottom - bar, max(x1, x0 + 1), bottom, colours[i % len(colours)])
-    return _png(width, height, pixels)
+def _top(chart: BarChart) -> float:
+    """The value axis ends a little above the largest bar (or the chart's maximum), never below zero."""
+    peak = chart.maximum or max((float(v) for v in chart.values), default=0.0)
+    return peak * 1.1 if peak > 0 else 1.0
+
+
+def render_bar_chart(chart: BarChart, *, font_path: Path = DEFAULT_FONT, width_in: float = 7.5,
+                     dpi: int = 150) -> bytes:
+    """The chart as PNG bytes."""
+    with _LOCK:
+        font = _font(str(font_path))
+        rows = max(1, len(chart.values))
+        height_in = max(3.2, 0.38 * rows + 1.6) if chart.horizontal else 4.2
+        fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+        ax = fig.add_subplot()
+        positions = list(range(len(chart.values)))
+        colours = [PALETTE[i % len(PALETTE)] for i in positions]
+        unit_text = f"（{chart.unit}）" if chart.unit else ""
+        if chart.horizontal:
+            bars = ax.barh(positions, chart.values, color=colours)
+            ax.set_yticks(positions, [str(c) for c in chart.categories], fontproperties=font)
+            ax.invert_yaxis()
+            ax.set_xlabel(chart.value_label + unit_text, fontproperties=font)
+            ax.set_ylabel(chart.category_label, fontproperties=font)
+            ax.set_xlim(0, _top(chart))
+            ax.xaxis.set_major_locator(MaxNLocator(integer=chart.unit != "%"))
+        else:
+            bars = ax.bar(positions, chart.values, color=colours)
+            ax.set_xticks(positions, [str(c) for c in chart.categories], fontproperties=font,
+                          rotation=30 if len(positions) > 5 else 0, ha="right" if len(positions) > 5 else "center")
+            ax.set_ylabel(chart.value_label + unit_text, fontproperties=font)
+            ax.set_xlabel(chart.category_label, fontproperties=font)
+            ax.set_ylim(0, _top(chart))
+            ax.yaxis.set_major_locator(MaxNLocator(integer=chart.unit != "%"))
+        ax.bar_label(bars, labels=[_figure_text(v, chart.unit) for v in chart.values], padding=2, fontsize=8,
+                     fontproperties=font)
+        for label in ax.get_xticklabels() + ax.get_yticklabels():
+            label.set_fontproperties(font)
+        ax.set_title(chart.title, fontproperties=font, fontsize=12)
+        ax.grid(axis="x" if chart.horizontal else "y", color="#d2d7de", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if chart.source:
+            fig.text(0.01, 0.01, chart.source, fontproperties=font, fontsize=7, color="#555555")
+        fig.tight_layout(rect=(0, 0.04 if chart.source else 0, 1, 1))
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
+        return out.getvalue()

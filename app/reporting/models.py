@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.db_types import BigId, Json, UTCDateTime, utcnow
@@ -105,3 +105,23 @@ class IncidentComment(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AnnualReportRun(db.Model):
+    """One annual report asked for by staff and made on the document worker: what was asked, how far it is,
+    and the Word document and its PDF once made."""
+
+    __tablename__ = "report_annual_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    at: Mapped[date] = mapped_column(Date)
+    chapters: Mapped[list] = mapped_column(Json, default=list)
+    measures: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20))    # queued | running | done | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ def routes(o: dict, expect) -> list:
     office = expect(302, 403, 200, 200, 403, 403, 200)
     annual, annual_post = expect(302, 403, 403, 200, 403, 403, 200), expect(302, 403, 403, 422, 403, 403, 422)
     annual_upload = expect(302, 403, 403, 303, 403, 403, 303)
+    annual_missing = expect(302, 403, 403, 404, 403, 403, 404)
     return [
         ("GET", "/operations/", admin(200)),
         ("GET", "/operations/stuck", admin(200)),
@@ -45,6 +46,8 @@ def routes(o: dict, expect) -> list:
         ("POST", "/reports/annual", annual_post),                          # nothing filled in
         ("GET", "/reports/annual/template.docx", annual),
         ("POST", "/reports/annual/template", annual_upload),               # no file
+        ("GET", "/reports/annual/runs/999999", annual_missing),
+        ("GET", "/reports/annual/runs/999999/report.pdf", annual_missing),
         ("GET", "/bigscreen/", office),
         ("GET", "/bigscreen/figures.json", office),
     ]

@@ -3,13 +3,19 @@ CSV and Excel exports hold the page's figures, bad filters answer 422 with the f
 from __future__ import annotations
 
 import io
+import multiprocessing
+import shutil
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.identity.models import College, CounselorScope, User
+from tests.procs import app_settings, run_worker
 from tests.web import ROLE_USERS
+
+SPAWN = multiprocessing.get_context("spawn")
 
 PAGES = ["/reports/", "/reports/destinations", "/reports/agreements", "/reports/funnel", "/reports/devices"]
 
@@ -68,27 +74,61 @@ def test_a_counselor_sees_only_his_colleges(web):
     assert not any(f'data-group="{name}"' in page for name in others)
 
 
-def test_annual_report_as_word_and_pdf_and_its_template(web, tmp_path):
+@pytest.mark.skipif(any(shutil.which(b) is None for b in ("soffice", "pdftotext", "pdftoppm")),
+                    reason="LibreOffice / poppler not installed (config/system-packages.txt)")
+def test_annual_report_made_by_the_document_worker(web, tmp_path):
+    """Asked for on the page, made by a real worker process (figures, Word, PDF), then downloaded."""
     import subprocess
-    import zipfile
 
     staff = web.client(ROLE_USERS["staff"])
     assert staff.get("/reports/annual").status_code == 200
-    assert web.client(ROLE_USERS["counselor"]).get("/reports/annual").status_code == 403
-    form = {"year": "2026", "at": "2026-08-31", "chapter": ["scale", "destinations", "trend", "measures"],
-            "measures": "本年度举办双选会 12 场 <重点帮扶>", "format": "docx"}
-    word = staff.post("/reports/annual", data=form)
-    assert word.status_code == 200 and word.mimetype.endswith("wordprocessingml.document")
-    xml = zipfile.ZipFile(io.BytesIO(word.get_data())).read("word/document.xml").decode()
-    assert "第二章 毕业去向落实情况" in xml and "第三章 就业流向" not in xml and "&lt;重点帮扶&gt;" in xml
-    assert any(n.startswith("word/media/") for n in zipfile.ZipFile(io.BytesIO(word.get_data())).namelist())
-    pdf = staff.post("/reports/annual", data={**form, "format": "pdf"})
-    assert pdf.status_code == 200 and pdf.get_data()[:5] == b"%PDF-"
-    (tmp_path / "r.pdf").write_bytes(pdf.get_data())
-    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    assert "第一章" in text and "第二章" in text and "第四章" in text and "第五章" in text and "第三章" not in text
+    counselor = web.client(ROLE_USERS["counselor"])
+    assert counselor.get("/reports/annual").status_code == 403
+    form = {"year": "2026", "at": "2026-08-31", "chapter": ["scale", "destinations", "alumni", "trend", "measures"],
+            "measures": "本年度举办双选会 12 场 <重点帮扶>"}
     assert staff.post("/reports/annual", data={**form, "chapter": [], "year": "x"}).status_code == 422
+    web.app.config["RQ_ASYNC"] = True
+    try:
+        asked = staff.post("/reports/annual", data=form)
+        assert asked.status_code == 303
+        page_url = asked.headers["Location"]
+        run_id = int(page_url.rstrip("/").rsplit("/", 1)[-1])
+        waiting = staff.get(page_url)
+        assert waiting.status_code == 200 and 'data-status="queued"' in text(waiting)
+        assert 'http-equiv="refresh"' in text(waiting)
+        assert staff.get(f"{page_url}/report.pdf").status_code == 404  # not made yet
+        assert counselor.get(page_url).status_code == 403
+        worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), None, True))
+        worker.start()
+        worker.join(timeout=300)
+        assert worker.exitcode == 0
+    finally:
+        web.app.config["RQ_ASYNC"] = False
+    ready = text(staff.get(page_url))
+    assert 'data-status="done"' in ready and "report.docx" in ready and 'http-equiv="refresh"' not in ready
+    assert f"/reports/annual/runs/{run_id}" in text(staff.get("/reports/annual"))
+    word = staff.get(f"{page_url}/report.docx")
+    assert word.status_code == 200 and word.mimetype.endswith("wordprocessingml.document")
+    archive = zipfile.ZipFile(io.BytesIO(word.get_data()))
+    xml = archive.read("word/document.xml").decode()
+    assert "第二章 毕业去向落实情况" in xml and "第三章 就业流向" not in xml and "&lt;重点帮扶&gt;" in xml
+    assert len([n for n in archive.namelist() if n.startswith("word/media/")]) == 4  # the four charts
+    pdf = staff.get(f"{page_url}/report.pdf")
+    assert pdf.status_code == 200 and pdf.get_data()[:5] == b"%PDF-"
+    assert counselor.get(f"{page_url}/report.pdf").status_code == 403
+    (tmp_path / "r.pdf").write_bytes(pdf.get_data())
+    body = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for title in ("第一章", "第二章", "第四章 就业质量（校友跟踪调查）", "第五章 近三届趋势", "第六章"):
+        assert title in body, title
+    assert "第三章" not in body
+    # the pages with charts render (the images are checked by eye: pdftoppm -png r.pdf page)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "2", str(tmp_path / "r.pdf"),
+                    str(tmp_path / "page")], check=True)
+    assert sorted(p.name for p in tmp_path.glob("page*.png"))
+
+def test_annual_report_template(web):
+    staff = web.client(ROLE_USERS["staff"])
     # the template: downloaded, refused when broken, accepted when changed
     original = staff.get("/reports/annual/template.docx").get_data()
     resp = staff.post("/reports/annual/template", data={"template": (io.BytesIO(b"not a docx"), "t.docx")},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from app.identity.guards import permission_required, principal
@@ -13,7 +13,7 @@ from app.platform import oplog
 from app.platform.areas import registry
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
-from app.reporting import annual, charts, exports, filters, office
+from app.reporting import annual, annual_runs, charts, exports, filters, office
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="../templates")
 VIEW = "report.view"
@@ -181,8 +181,14 @@ MAX_MEASURES = 20_000
 
 def chapter_labels() -> dict[str, str]:
     return {"scale": _("School and graduates (size and structure)"), "destinations": _("Destinations"),
-            "flows": _("Where graduates went (regions, employer kinds)"), "trend": _("The last three cohorts"),
-            "measures": _("Measures and feedback (your text)")}
+            "flows": _("Where graduates went (regions, employer kinds)"),
+            "alumni": _("Employment quality (alumni follow-ups at 6 months and 3 years)"),
+            "trend": _("The last three cohorts"), "measures": _("Measures and feedback (your text)")}
+
+
+def run_status_labels() -> dict[str, str]:
+    return {"queued": _("Waiting for the document worker"), "running": _("Being made"), "done": _("Ready"),
+            "failed": _("Failed")}
 
 
 @bp.get("/annual")
@@ -191,6 +197,7 @@ def annual_form():
     today = utcnow().astimezone(LOCAL_TZ).date()
     return render_template("reporting/reports_annual.html", year=office.cohort_of(today), at=today,
                            chapters=chapter_labels(), chosen=set(annual.CHAPTERS), measures="", errors={},
+                           runs=annual_runs.recent(), status_labels=run_status_labels(),
                            title=_("Annual graduate employment quality report"), limited=False)
 
 
@@ -214,16 +221,32 @@ def annual_make():
     if errors:
         return render_template("reporting/reports_annual.html", year=year_text, at=request.form.get("at", ""),
                                chapters=chapter_labels(), chosen=chosen, measures=measures, errors=errors,
+                               runs=annual_runs.recent(), status_labels=run_status_labels(),
                                title=_("Annual graduate employment quality report"), limited=False), 422
-    req = annual.Request(year, at, frozenset(chosen), measures)
+    run_id = annual_runs.request(annual.Request(year, at, frozenset(chosen), measures), principal().id)
+    return redirect(url_for("reports.annual_run", run_id=run_id)), 303
+
+
+@bp.get("/annual/runs/<int:run_id>")
+@permission_required(ANNUAL)
+def annual_run(run_id: int):
+    run = annual_runs.find(run_id) or abort(404)
+    return render_template("reporting/reports_annual_run.html", run=run, pending=run.status in annual_runs.PENDING,
+                           progress=annual_runs.current_progress(run_id), chapters=chapter_labels(),
+                           title=_("Annual graduate employment quality report"), limited=False)
+
+
+@bp.get("/annual/runs/<int:run_id>/report.<any(docx, pdf):fmt>")
+@permission_required(ANNUAL)
+def annual_download(run_id: int, fmt: str):
+    run = annual_runs.find(run_id) or abort(404)
+    content = run.docx if fmt == "docx" else run.pdf
+    if run.status != annual_runs.DONE or content is None:
+        abort(404)
     user = principal()
     oplog.record_export(user.id, str(user.id), request.path, request.endpoint or "", request.remote_addr)
-    name = f"annual-report-{year}"
-    if request.form.get("format") == "pdf":
-        return Response(annual.pdf(req), mimetype="application/pdf",
-                        headers={"Content-Disposition": f"attachment; filename={name}.pdf"})
-    return Response(annual.docx(req), mimetype=DOCX,
-                    headers={"Content-Disposition": f"attachment; filename={name}.docx"})
+    return Response(content, mimetype=DOCX if fmt == "docx" else "application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=annual-report-{run.year}.{fmt}"})
 
 
 @bp.get("/annual/template.docx")
