@@ -167,11 +167,12 @@ def _columns(names) -> str:
     return ", ".join(f'"{n}"' for n in names)
 
 
-_ROWS_PER_INSERT = 500  # keeps a multi-row INSERT well under PostgreSQL's 65,535 parameters
+MANY = "many"  # a statement's parameters are a list of rows: executemany
 
 
-def _statements(op: Operation) -> list[tuple[str, list[Any], bool]]:
-    """The statements of one operation: (sql, parameters, keep the result for `op.ids`?)."""
+def _statements(op: Operation) -> list[tuple[str, list[Any], bool | str]]:
+    """The statements of one operation: (sql, parameters, keep the result for `op.ids`? or MANY: the
+    parameters are rows, one execution each)."""
     t = op.table
     if op.kind == "insert":
         names = tuple(op.rows[0])
@@ -179,12 +180,11 @@ def _statements(op: Operation) -> list[tuple[str, list[Any], bool]]:
         one = f'({", ".join(["%s"] * len(names))})'
         if op.returning:  # one row per statement: the ids come back in row order
             return [(head + one + ' RETURNING "id"', _adapt(t, names, row), True) for row in op.rows]
-        out = []
-        for i in range(0, len(op.rows), _ROWS_PER_INSERT):
-            chunk = op.rows[i:i + _ROWS_PER_INSERT]
-            out.append((head + ", ".join([one] * len(chunk)),
-                        [v for row in chunk for v in _adapt(t, names, row)], False))
-        return out
+        if len(op.rows) == 1:
+            return [(head + one, _adapt(t, names, op.rows[0]), False)]
+        # Many rows: one statement sent for every row of the pipeline (psycopg parses and prepares it once; a
+        # multi-row VALUES list would be a new text, parsed again, for every count of rows).
+        return [(head + one, [_adapt(t, names, row) for row in op.rows], MANY)]
     if op.kind == "insert_children":
         parent, parent_key, foreign_key = op.parent
         out = []
@@ -222,6 +222,9 @@ def _flush_pipeline(conn: Connection, ops: list[Operation], commit: bool) -> Non
             shared = raw.cursor()
             for op in ops:
                 for sql, params, keep in _statements(op):
+                    if keep == MANY:
+                        shared.executemany(sql, params)
+                        continue
                     cur = raw.cursor() if keep else shared
                     cur.execute(sql, params)
                     if keep:

@@ -3,7 +3,7 @@
 A few due timers the scheduler fires itself (`fire_due`). A wave (every archive's yearly timer on the same
 morning) it hands to the workers instead (`hand_out`): it leases batches of due instances (their timer rows
 move to now + HANDOUT_LEASE, so a batch whose worker dies is handed out again once the lease ends) and
-enqueues each batch; a worker wakes a batch's instances in one transaction (`fire_instances`). Each timer
+enqueues each batch; a worker wakes a batch's instances in one transaction (`fire_instances`, `batch.wake`). Each timer
 fires once: SpiffWorkflow fires a due timer when the instance is woken, and a step is written only on the
 version it was decided on.
 """
@@ -16,10 +16,12 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from app.engine.errors import EngineError, InvalidState
+from app.engine import batch
+from app.engine.errors import EngineError
 from app.engine.outbox import timer_enqueuer
 from app.engine.models import ProcessInstance, Timer
 from app.engine.runtime import advance, read
+from app.engine.step_writes import StaleWrite
 from app.platform.db_types import utcnow
 from app.platform.uow import unit_of_work
 
@@ -92,18 +94,12 @@ def hand_out(enqueue: Callable[[list[int]], None], batch: int = 200, limit: int 
 
 
 def fire_instances(instance_ids: list[int]) -> int:
-    """A worker's part of a wave: wake these instances in one transaction (one durable commit for the
-    batch); if any of them fails, each is woken on its own so that one bad instance holds up no other."""
+    """A worker's part of a wave: wake these instances in one batch (one read of their states, one write of
+    every step, one durable commit: `batch.wake`); if any of them fails or moved meanwhile, each is woken on
+    its own so that one bad instance holds up no other."""
     try:
-        with unit_of_work() as session:
-            for instance_id in instance_ids:
-                try:
-                    advance(instance_id, _refresh)
-                except InvalidState:  # ended or suspended since: nothing of it was written
-                    continue
-            session.commit()
-        return len(instance_ids)
-    except EngineError:
+        return batch.wake(instance_ids, _refresh)
+    except (EngineError, StaleWrite):
         log.info("a batch of %d timers is fired one by one", len(instance_ids))
     woken = 0
     for instance_id in instance_ids:

@@ -63,12 +63,20 @@ def register_task_notice(notice: TaskNotice) -> None:
 
 
 def on_engine_events(events: list[dict]) -> None:
-    """After a committed engine step: notify whoever a new task waits for, and a user a task was given to
-    by someone else. Never raises: the step is saved whatever happens here."""
+    """After a committed engine step (or a batch of them: a wave of timers): notify whoever a new task waits
+    for, and a user a task was given to by someone else. Never raises: the steps are saved whatever happens
+    here."""
+    ready = [event for event in events if event["event_type"] == "task_ready"]
+    try:
+        waiting = _waiting_for([event["task_guid"] for event in ready]) if ready else {}
+    except Exception:  # noqa: BLE001
+        log.exception("notifications for %d new tasks failed", len(ready))
+        waiting = {}
     for event in events:
         try:
-            if event["event_type"] == "task_ready":
-                _task_ready(event["task_guid"], event.get("actor_id"))
+            if event["event_type"] == "task_ready" and event["task_guid"] in waiting:
+                task, candidates = waiting[event["task_guid"]]
+                _task_ready(task, [u for u in candidates if u != event.get("actor_id")])
             elif event["event_type"] == "task_reassigned":
                 assignee = (event.get("data") or {}).get("assignee_id")
                 if assignee and assignee != event.get("actor_id"):
@@ -89,13 +97,19 @@ def _open_task(conn: Connection, task_guid: str):
     return conn.execute(select(OT).where(OT.c.task_guid == task_guid)).one_or_none()
 
 
-def _task_ready(task_guid: str, actor_id: int | None) -> None:
-    """Everyone the new task waits for, except whoever's action opened it (they are looking at it)."""
+def _waiting_for(task_guids: list[str]) -> dict[str, tuple[Any, list[int]]]:
+    """The new tasks still open (not done already by a fast worker, nor cancelled) with who they wait for,
+    read on one connection whatever their number."""
+    found = {}
     with _reading() as conn:
-        task = _open_task(conn, task_guid)
-        if task is None:  # done already (a fast worker) or cancelled
-            return
-        recipients = [u for u in task_candidates(task, conn) if u != actor_id]
+        for start in range(0, len(task_guids), 1000):
+            for task in conn.execute(select(OT).where(OT.c.task_guid.in_(task_guids[start:start + 1000]))):
+                found[task.task_guid] = (task, task_candidates(task, conn))
+    return found
+
+
+def _task_ready(task, recipients: list[int]) -> None:
+    """Tell everyone the new task waits for (but whoever's action opened it: they are looking at it)."""
     if not recipients:
         return
     with unit_of_work() as uow:
