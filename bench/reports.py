@@ -152,7 +152,8 @@ def main() -> int:
                 applied = projection.rebuild(settle_s=0)
                 rebuild_s = round(time.perf_counter() - t0, 1)
                 with db.engine.begin() as conn:
-                    conn.exec_driver_sql("ANALYZE report_instance_fact; ANALYZE report_task_fact")
+                    conn.exec_driver_sql("ANALYZE report_instance_fact; ANALYZE report_task_fact; "
+                                         "ANALYZE report_instance_end_rollup; ANALYZE report_task_day_rollup")
                 print(f"read models rebuilt from {applied:,} events in {rebuild_s} s", flush=True)
                 overview = operations.overview()
                 cycle = analytics.cycle_time(PROCESS)

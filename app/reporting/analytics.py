@@ -1,17 +1,19 @@
-"""Process analytics (like Camunda Optimize), read from the facts the projection keeps (projection.py), never
-from the event table: per process, the cycle-time distribution (p50/p90), time per user task (waiting vs
-working), a duration heatmap for the diagram, SLA targets per task with breaches and their weekly trend,
-throughput per week, where instances end, and the variants (paths of user tasks), most frequent first.
+"""Process analytics (like Camunda Optimize), read from the facts the projection keeps (projection.py) and
+their summary tables (rollups.py), never from the event table: per process, the cycle-time distribution
+(p50/p90), time per user task (waiting vs working), a duration heatmap for the diagram, SLA targets per task
+with breaches and their weekly trend, throughput per week, where instances end, and the variants (paths of
+user tasks), most frequent first.
 
-Percentiles are nearest-rank (the value at rank ceil(p*n)), read through the (process, end state, duration)
-index with one OFFSET query each."""
+The cycle time and the time per task read the summaries (a row per day and duration step, per day and task),
+so their cost does not grow with the number of instances. Percentiles are nearest-rank (the value at rank
+ceil(p*n)): exact when the duration step holding that rank holds one value, else within that 1 % step."""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from app.engine.models import ProcessDefinition
 from app.identity.principal import Principal
@@ -19,12 +21,9 @@ from app.modeler import queries as modeler_queries
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
-from app.reporting.models import InstanceFact, SlaTarget, TaskFact
+from app.reporting.models import InstanceEndRollup, InstanceFact, SlaTarget, TaskDayRollup, TaskFact
 from app.reporting.projection import PATH_SEPARATOR, week_of
-
-# Cycle-time histogram: (label key, upper bound in hours); the last bucket is open-ended.
-CYCLE_BUCKETS = (("h1", 1), ("h8", 8), ("d1", 24), ("d3", 72), ("d7", 168), ("d14", 336), ("d30", 720),
-                 ("more", None))
+from app.reporting.rollups import CYCLE_BUCKETS, NO_DURATION
 HEAT_LEVELS = 4
 
 
@@ -42,6 +41,11 @@ class Period:
     def where(self, column) -> list:
         lo, hi = self.bounds()
         return [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
+
+    def days(self, column) -> list:
+        """The same period over a column of local days (a summary table's)."""
+        return [c for c in (column >= self.start if self.start else None, column <= self.end if self.end else None)
+                if c is not None]
 
 
 def visible_processes(principal: Principal) -> list[tuple[str, str]]:
@@ -70,29 +74,38 @@ class CycleTime:
     buckets: dict[str, int]
 
 
-def _percentile(where: list, count: int, p: float) -> int | None:
+def _percentile(steps: list[tuple[int, int, int]], count: int, p: float) -> int | None:
+    """Nearest rank over the duration steps in order, (n, smallest, largest) each; inside a step holding
+    several values, the rank's place between its smallest and largest."""
     if not count:
         return None
     rank = max(1, math.ceil(p * count))
-    return db.session.execute(select(InstanceFact.duration_s).where(*where)
-                              .order_by(InstanceFact.duration_s).offset(rank - 1).limit(1)).scalar()
+    seen = 0
+    for n, low, high in steps:
+        if seen + n >= rank:
+            if n == 1 or low == high:
+                return low
+            return round(low + (high - low) * (rank - seen - 1) / (n - 1))
+        seen += n
+    return steps[-1][2] if steps else None
 
 
 def cycle_time(process_key: str, period: Period = Period()) -> CycleTime:
     """Start to end of the completed instances that ended in the period."""
-    where = [InstanceFact.process_key == process_key, InstanceFact.end_state == "completed",
-             InstanceFact.duration_s.is_not(None), *period.where(InstanceFact.ended_at)]
-    columns, lower = [], None
-    for key, upper in CYCLE_BUCKETS:
-        cond = [c for c in (InstanceFact.duration_s >= lower * 3600 if lower is not None else None,
-                            InstanceFact.duration_s < upper * 3600 if upper is not None else None) if c is not None]
-        columns.append(func.sum(case((and_(*cond), 1), else_=0)).label(key))
-        lower = upper
-    row = db.session.execute(select(func.count(), func.avg(InstanceFact.duration_s), *columns).where(*where)).one()
-    count = row[0]
-    return CycleTime(count, _percentile(where, count, 0.5), _percentile(where, count, 0.9),
-                     int(row[1]) if row[1] is not None else None,
-                     {key: int(getattr(row, key) or 0) for key, _ in CYCLE_BUCKETS})
+    R = InstanceEndRollup
+    rows = db.session.execute(
+        select(R.cycle_bucket, R.log_bucket, func.sum(R.n), func.sum(R.sum_s), func.min(R.min_s), func.max(R.max_s))
+        .where(R.process_key == process_key, R.end_state == "completed", R.log_bucket != NO_DURATION,
+               *period.days(R.end_day))
+        .group_by(R.cycle_bucket, R.log_bucket).order_by(R.log_bucket, R.cycle_bucket)).all()
+    count = sum(int(r[2]) for r in rows)
+    total = sum(int(r[3]) for r in rows)
+    buckets = {key: 0 for key, _ in CYCLE_BUCKETS}
+    for r in rows:
+        buckets[CYCLE_BUCKETS[r[0]][0]] += int(r[2])
+    steps = [(int(r[2]), int(r[4]), int(r[5])) for r in rows]
+    return CycleTime(count, _percentile(steps, count, 0.5), _percentile(steps, count, 0.9),
+                     total // count if count else None, buckets)
 
 
 @dataclass
@@ -111,12 +124,13 @@ class TaskTime:
 
 def task_times(process_key: str, period: Period = Period()) -> list[TaskTime]:
     """Average waiting and working time per user task, over its completed runs in the period, longest first."""
+    R = TaskDayRollup
     rows = db.session.execute(
-        select(TaskFact.task_spec_id, func.max(TaskFact.task_name), func.max(TaskFact.lane), func.count(),
-               func.avg(TaskFact.waiting_s), func.avg(TaskFact.working_s))
-        .where(TaskFact.process_key == process_key, TaskFact.outcome == "completed", *period.where(TaskFact.done_at))
-        .group_by(TaskFact.task_spec_id)).all()
-    times = [TaskTime(r[0], r[1] or r[0], r[2], r[3], int(r[4] or 0), int(r[5] or 0)) for r in rows]
+        select(R.task_spec_id, func.max(R.task_name), func.max(R.lane), func.sum(R.n), func.sum(R.waiting_s),
+               func.sum(R.working_s))
+        .where(R.process_key == process_key, *period.days(R.done_day)).group_by(R.task_spec_id)).all()
+    times = [TaskTime(r[0], r[1] or r[0], r[2], int(r[3]), int(r[4] or 0) // int(r[3]), int(r[5] or 0) // int(r[3]))
+             for r in rows if r[3]]
     return sorted(times, key=lambda t: -t.total_s)
 
 

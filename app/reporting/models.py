@@ -125,3 +125,38 @@ class AnnualReportRun(db.Model):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InstanceEndRollup(db.Model):
+    """Ended instances summed per process, version, end state, local day of the end and duration bucket
+    (rollups.py): what the cycle-time report and the overview's ended counts read instead of one row per
+    instance. `log_bucket` is the duration's 1 % step (-1: no duration), `cycle_bucket` its histogram bar."""
+
+    __tablename__ = "report_instance_end_rollup"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    end_state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    end_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    cycle_bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    log_bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    sum_s: Mapped[int] = mapped_column(BigId, default=0)
+    min_s: Mapped[int | None] = mapped_column(Integer)
+    max_s: Mapped[int | None] = mapped_column(Integer)
+
+
+class TaskDayRollup(db.Model):
+    """Completed user-task runs summed per process, task and local day they were done: waiting and working
+    seconds, for the time-per-task report and the heatmap."""
+
+    __tablename__ = "report_task_day_rollup"
+
+    process_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    task_spec_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    done_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    waiting_s: Mapped[int] = mapped_column(BigId, default=0)
+    working_s: Mapped[int] = mapped_column(BigId, default=0)
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(80))

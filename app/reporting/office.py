@@ -97,8 +97,9 @@ def _year_before(at: date) -> date:
 
 def destination_report(at: date, year: int, by: str, colleges: frozenset[int] | None) -> DestinationReport:
     """As registered and confirmed at the end of `at`: a later registration does not change the figures."""
-    rows = _merge(_counts(at, (by,), year, colleges), by)
-    by_category = _merge(_counts(at, ("category",), year, colleges), "category")
+    both = _counts(at, (by, "category"), year, colleges)  # one pass gives the groups and the categories
+    rows = _merge(both, by)
+    by_category = _merge(both, "category")
     categories = [(code, group, label, by_category[code].graduates if code in by_category else 0)
                   for code, group, label, _placed in archive_queries.categories()]
     last = _total(_merge(_counts(_year_before(at), (), year - 1, colleges), None))

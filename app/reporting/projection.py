@@ -23,6 +23,7 @@ from app.engine.models import HistoryEvent, ProcessInstance
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.uow import unit_of_work
+from app.reporting import rollups
 from app.reporting.models import InstanceFact, ProjectionPosition, TaskFact
 
 NAME = "history"
@@ -54,8 +55,9 @@ def catch_up(settle_s: float | None = None, batch: int = BATCH) -> int:
 
 
 def rebuild(batch: int = BATCH, settle_s: float | None = None) -> int:
-    """Forget the facts and apply the whole history again (settled events only)."""
+    """Forget the facts and summaries and apply the whole history again (settled events only)."""
     with unit_of_work() as uow:
+        rollups.clear(uow)
         uow.execute(delete(TF))
         uow.execute(delete(IF))
         uow.execute(delete(POS).where(POS.c.name == NAME))
@@ -104,6 +106,8 @@ def _apply(uow, events: list) -> None:
     guids = {e.task_guid for e in events if e.task_guid and e.event_type.startswith("task_")}
     tasks = {r.task_guid: dict(r._mapping) for r in _chunked(uow, select(TF), TF.c.task_guid, guids)}
     old_facts, old_tasks = set(facts), set(tasks)
+    before_facts = {k: dict(v) for k, v in facts.items()}
+    before_tasks = {k: dict(v) for k, v in tasks.items()}
     changed_facts, changed_tasks = set(), set()
 
     def fact(event) -> dict:
@@ -155,6 +159,8 @@ def _apply(uow, events: list) -> None:
                     f["path"] = f["path"] + PATH_SEPARATOR + e.task_spec_id if f["path"] else e.task_spec_id
     _write(uow, IF, IF.c.instance_id, "instance_id", facts, changed_facts, old_facts)
     _write(uow, TF, TF.c.task_guid, "task_guid", tasks, changed_tasks, old_tasks)
+    rollups.apply(uow, {k: before_facts.get(k) for k in changed_facts}, {k: facts[k] for k in changed_facts},
+                  {k: before_tasks.get(k) for k in changed_tasks}, {k: tasks[k] for k in changed_tasks})
 
 
 def _chunked(uow, statement, column, values, size: int = 900):

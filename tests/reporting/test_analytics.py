@@ -127,6 +127,34 @@ def test_rebuilding_from_history_gives_the_same_figures(seeded):
     assert projection.catch_up(settle_s=0) == 0
 
 
+def test_summaries_hold_the_facts_sums(seeded):
+    """The summary tables the reports read sum the facts: ended instances and completed task runs."""
+    from sqlalchemy import func, select
+
+    from app.platform.extensions import db
+    from app.reporting.models import InstanceEndRollup, InstanceFact, TaskDayRollup, TaskFact
+
+    pid, _monday, _actor = seeded
+    for _ in range(2):  # as maintained batch by batch, then as rebuilt from the whole history
+        ends = db.session.execute(select(InstanceEndRollup.end_state, func.sum(InstanceEndRollup.n),
+                                         func.sum(InstanceEndRollup.sum_s))
+                                  .where(InstanceEndRollup.process_key == pid)
+                                  .group_by(InstanceEndRollup.end_state).order_by(InstanceEndRollup.end_state)).all()
+        facts = db.session.execute(select(InstanceFact.end_state, func.count(), func.sum(InstanceFact.duration_s))
+                                   .where(InstanceFact.process_key == pid, InstanceFact.end_state.is_not(None))
+                                   .group_by(InstanceFact.end_state).order_by(InstanceFact.end_state)).all()
+        assert [tuple(map(int, r[1:])) for r in ends] == [tuple(map(int, r[1:])) for r in facts]
+        assert [r[0] for r in ends] == ["completed", "terminated"]
+        tasks = db.session.execute(select(func.sum(TaskDayRollup.n), func.sum(TaskDayRollup.waiting_s),
+                                          func.sum(TaskDayRollup.working_s))
+                                   .where(TaskDayRollup.process_key == pid)).one()
+        runs = db.session.execute(select(func.count(), func.sum(TaskFact.waiting_s), func.sum(TaskFact.working_s))
+                                  .where(TaskFact.process_key == pid, TaskFact.outcome == "completed")).one()
+        # waiting: submit 1+2+3+1 h, review 2+0+1 h; working: review 2+10+0 h
+        assert tuple(map(int, tasks)) == tuple(map(int, runs)) == (7, 10 * H, 12 * H)
+        projection.rebuild()
+
+
 def test_recent_events_wait_until_settled(ctx, unique):
     definition = review_process(f"an_{unique}", f"lane_{unique}")
     projection.catch_up(settle_s=0)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.identity.guards import permission_required, principal
 from app.platform.params import page_number, whole_number
 from app.platform.source_texts import translate_bpmn
-from app.reporting import charts, filters, operations, services
+from app.reporting import charts, filters, operations, projection, services
 from app.reporting.services import ReportingError
 
 ops_bp = Blueprint("operations", __name__, url_prefix="/operations", template_folder="../templates")
@@ -35,6 +35,7 @@ def age_labels() -> list[tuple[str, str]]:
 @ops_bp.get("/")
 @permission_required(OPS)
 def dashboard():
+    projection.catch_up()
     o = operations.overview()
     labels = state_labels()
     state_series = {labels[s]: [p.counts.get(s, 0) for p in o.processes] for s in operations.STATES}
