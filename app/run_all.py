@@ -22,6 +22,10 @@ def main() -> None:
         env = dict(os.environ, REDIS_URL=redis_url())  # every piece shares the (embedded) Redis
     var_dir = Path(app.config["VAR_DIR"])
     owns_redis = is_embedded_redis(env["REDIS_URL"], var_dir)
+    port = os.environ.get("PORT", "5000")
+    # the simulator's status events (print jobs, screens) come back to the booking area's webhook route
+    app.config["DEVICE_WEBHOOK_URL"] = (app.config.get("DEVICE_WEBHOOK_URL")
+                                        or f"http://127.0.0.1:{port}/bookings/devices/events")
     try:
         devices, device_env = device_pieces(DeviceSettings.from_mapping(app.config), var_dir)
     except RuntimeError as err:
@@ -29,7 +33,6 @@ def main() -> None:
             stop_embedded_redis(var_dir)
         sys.exit(f"make run: {err}")
     env.update(device_env)  # the gateway URL (a broker of our own may have taken a free port) and secrets
-    port = os.environ.get("PORT", "5000")
     stream_port = os.environ.get("STREAM_PORT", str(int(port) + 1))
     # Pages open their live events on the stream server (gevent: thousands of open connections, docs/live.md).
     env["LIVE_STREAM_URL"] = os.environ.get("LIVE_STREAM_URL") or f"http://127.0.0.1:{stream_port}/events"

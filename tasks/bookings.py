@@ -59,3 +59,13 @@ def lapse(params: dict, ctx: JobContext) -> dict:
 @operation("booking.refresh")
 def refresh(params: dict, ctx: JobContext) -> dict:
     return services.current(params["booking_id"])
+
+
+def send_device_job(job_id: int) -> dict:
+    """RQ entry point: hand a print job or screen content to its device (app/bookings/device_jobs.py); safe to
+    run twice (the job's idempotency key)."""
+    from app.bookings import device_jobs
+    from tasks.engine_jobs import _app_context
+
+    with _app_context():
+        return device_jobs.send(job_id)

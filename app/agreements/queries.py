@@ -282,6 +282,25 @@ def latest_document(agreement_id: int) -> AgreementDocument | None:
     return pdf.latest(agreement_id)
 
 
+def downloadable(principal: Principal, agreement_id: int) -> tuple[Agreement, AgreementDocument] | None:
+    """The agreement and its latest PDF when `principal` may download it (the download route's rule, also for
+    printing it at a print robot), else None."""
+    agreement, facts = visible_agreement(principal, agreement_id)
+    if agreement is None or not can_download(principal, facts):
+        return None
+    doc = latest_document(agreement_id)
+    return (agreement, doc) if doc is not None else None
+
+
+def signed_documents_of(principal: Principal) -> list[tuple[Agreement, AgreementDocument]]:
+    """The principal's own agreements (as the student party) whose latest PDF carries a signature and that
+    they may download: what a student can print, newest first."""
+    ids = db.session.execute(select(Agreement.id).where(Agreement.student_id == principal.id)
+                             .order_by(Agreement.id.desc()).limit(20)).scalars().all()
+    found = [downloadable(principal, agreement_id) for agreement_id in ids]
+    return [pair for pair in found if pair is not None and pair[1].kind.startswith("signed")]
+
+
 def document_bytes(doc: AgreementDocument) -> bytes:
     try:
         return pdf.read(doc)

@@ -231,12 +231,10 @@ def certificate(agreement_id: int):
 @bp.get("/<int:agreement_id>/document.pdf")
 @permission_required("agreement.download")
 def document(agreement_id: int):
-    agreement, facts = _facts_or_404(agreement_id)
-    if not domain.can_download(principal(), facts):
+    found = queries.downloadable(principal(), agreement_id)
+    if found is None:
         abort(404)
-    doc = queries.latest_document(agreement_id)
-    if doc is None:
-        abort(404)
+    agreement, doc = found
     try:
         content = queries.document_bytes(doc)
     except queries.DocumentUnreadable as err:  # the file is missing, or no longer matches its recorded hash

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.bookings import demo, models, notices  # noqa: F401 - models: the tables
+from app.bookings import demo, live_events, models, notices  # noqa: F401 - models: the tables
 from app.bookings.routes import BLUEPRINTS
 from app.identity.demo import demo_accounts
 from app.platform.areas import Area, DemoData, NavEntry, ReportDefinition
@@ -26,4 +26,5 @@ AREA = Area(
     ),
     scope_keys=("college",),
     notification_kinds=notices.KINDS,
+    live_channels=live_events.CHANNELS,
 )

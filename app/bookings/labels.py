@@ -21,3 +21,7 @@ SLOT = {"free": _l("free"), "taken": _l("taken"), "mine": _l("yours"), "queued":
         "past": _l("past"), "closed": _l("not bookable")}
 CREDIT_EVENT = {"no_show": _l("no-show"), "suspended": _l("suspended"), "lifted": _l("suspension lifted")}
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+DEVICE_JOB = {"sending": _l("being sent"), "queued": _l("queued"), "printing": _l("printing"),
+              "out_of_paper": _l("out of paper: waiting for paper"), "done": _l("printed"),
+              "error": _l("printer error"), "cancelled": _l("cancelled"), "failed": _l("could not be sent"),
+              "shown": _l("on the screen")}

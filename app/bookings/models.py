@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.db_types import Json, UTCDateTime, UTCTimestamp, utcnow
@@ -97,3 +97,41 @@ class CreditEvent(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeviceJob(db.Model):
+    """A job for a device outside a booking: a document printed at a print robot (student) or content shown on
+    a big screen (staff). Sent by the worker through integrations/devices (idempotency key per job); the print
+    robot's status comes back as device events (webhook or MQTT, app/bookings/device_events.py)."""
+
+    __tablename__ = "booking_device_job"
+    __table_args__ = (Index("ix_booking_device_job_device", "device_id", "device_job_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))                      # print | screen
+    resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resource.id"), index=True)
+    device_id: Mapped[str] = mapped_column(String(60))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)  # who asked
+    title: Mapped[str] = mapped_column(String(200))
+    source: Mapped[dict] = mapped_column(Json, default=dict)            # what is printed or shown
+    copies: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), index=True)        # device_jobs.STATUSES
+    device_job_id: Mapped[str | None] = mapped_column(String(80))      # the robot's job id
+    pages: Mapped[int | None] = mapped_column(Integer)
+    printed: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)       # newest device event applied
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeviceState(db.Model):
+    """What a device last reported of itself (a screen: what it shows), from its status events."""
+
+    __tablename__ = "booking_device_state"
+
+    device_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    state: Mapped[dict] = mapped_column(Json, default=dict)
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app import engine
-from app.bookings import credit, domain, notices
+from app.bookings import credit, domain, live_events, notices
 from app.bookings.catalogue import schedule_of
 from app.bookings.models import Booking, Resource
 from app.engine.models import Incident, OpenTask
@@ -82,6 +82,7 @@ def _move(booking: Booking, target: str, now: datetime) -> None:
         raise BookingError(_l("This booking can no longer change (it is %(status)s).", status=booking.status))
     booking.status = target
     booking.updated_at = now
+    live_events.booking_changed(booking)
 
 
 def _params(booking: Booking, resource: Resource, **more) -> dict:
@@ -198,6 +199,7 @@ def book(user_id: int, resource_id: int, slot: domain.Slot, purpose: str) -> int
                 raise
             raise BookingError(_l("This slot has just been taken. You can join its waitlist."), "taken") from None
         _number(booking)
+        live_events.booking_changed(booking)
         _start_process(booking, resource, user, booking.college_id)
         if booking.status == domain.CONFIRMED:
             notify([user.id], notices.CONFIRMED.name, params=_params(booking, resource), link=_link(booking),
@@ -228,6 +230,7 @@ def join_waitlist(user_id: int, resource_id: int, slot: domain.Slot, purpose: st
         booking = _new_booking(uow, user, resource, slot, purpose, domain.WAITLISTED, now)
         uow.flush()
         _number(booking)
+        live_events.booking_changed(booking)
         _start_process(booking, resource, user, booking.college_id)
         uow.commit()
         return booking.id

@@ -186,6 +186,16 @@ def hall(fair_id: int, hall_id: int) -> tuple[JobFair, FairHall] | None:
     return (row.JobFair, row.FairHall) if row else None
 
 
+def public_boards(limit: int = 30) -> list[tuple[int, int, str]]:
+    """The halls' live boards that are public (fairs no longer drafts), newest fair first: (fair id, hall id,
+    "fair · hall"), for a big screen to show."""
+    rows = db.session.execute(select(JobFair.id, FairHall.id, JobFair.title, FairHall.name)
+                              .join(FairHall, FairHall.fair_id == JobFair.id)
+                              .where(JobFair.status != domain.FAIR_DRAFT)
+                              .order_by(JobFair.day.desc(), FairHall.id).limit(limit)).all()
+    return [(fair_id, hall_id, f"{title} · {hall}") for fair_id, hall_id, title, hall in rows]
+
+
 def board(fair: JobFair, hall_: FairHall) -> list[dict]:
     """Every booth with an employer in the hall: its current and next numbers (the board's first paint)."""
     booths = db.session.execute(select(Booth.id, Booth.code, Employer.name).join(Employer, Employer.id == Booth.employer_id)

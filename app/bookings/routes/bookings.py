@@ -8,9 +8,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.bookings import credit, domain, labels, queries, services
+from app.bookings import credit, domain, labels, live_events, queries, services
 from app.identity.guards import permission_required, principal
 from app.platform import clock
+from app.platform.live_stream import subscribe_page
 from app.platform.params import date_value, local_datetime, object_id, text_value
 
 bp = Blueprint("bookings", __name__, url_prefix="/bookings", template_folder="../templates")
@@ -46,6 +47,7 @@ def calendar(resource_id: int):
     if view == "week":
         first = first - timedelta(days=first.weekday())
     days = queries.calendar(principal(), resource, first, 7 if view == "week" else 1)
+    subscribe_page(live_events.resource_channel(resource.id))
     step = timedelta(days=7 if view == "week" else 1)
     return render_template("bookings/calendar.html", resource=resource, days=days, view=view, first=first,
                            previous=first - step, following=first + step, today=today,
