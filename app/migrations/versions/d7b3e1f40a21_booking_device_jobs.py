@@ -1,7 +1,7 @@
 """bookings: device jobs (print at a print robot, content on a big screen) and devices' reported state
 
 Revision ID: d7b3e1f40a21
-Revises: d5a1c3e7f902
+Revises: e6b2d4f8a013
 Create Date: 2026-11-30 15:10:00
 
 """
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 import app.platform.db_types
 
 revision = 'd7b3e1f40a21'
-down_revision = 'd5a1c3e7f902'
+down_revision = 'e6b2d4f8a013'
 branch_labels = None
 depends_on = None
 
