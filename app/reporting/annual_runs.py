@@ -27,7 +27,7 @@ def _key(run_id: int) -> str:
 def request(req: annual.Request, actor_id: int | None) -> int:
     """Keep what was asked and hand the work to a worker once this is committed; returns the run's id."""
     with unit_of_work() as uow:
-        run = AnnualReportRun(year=req.year, at=req.at, chapters=sorted(req.chapters), measures=req.measures,
+        run = AnnualReportRun(year=req.year, at=req.at, chapters=[c for c in annual.CHAPTERS if c in req.chapters], measures=req.measures,
                               status=QUEUED, created_by=actor_id, created_at=utcnow())
         uow.add(run)
         uow.flush()

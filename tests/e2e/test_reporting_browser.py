@@ -137,3 +137,40 @@ def test_big_screen_updates_itself_when_an_agreement_is_signed(browser, live_ser
         timeout=WAIT_MS)
     assert staff.evaluate("() => window.__notReloaded === true")  # updated in place, no reload
     shot(staff, "06-bigscreen-after", backend)
+
+
+def test_annual_report_is_made_by_the_worker_and_downloaded(browser, live_server, web, tmp_path):
+    """Asked for on the page, made by a real worker process while the page waits (it refreshes itself), the
+    PDF downloaded: its text has the chapters asked for."""
+    import multiprocessing
+    import subprocess
+
+    from tests.procs import app_settings, run_worker
+
+    backend = web.app.config["BACKEND"]
+    staff = sign_in(browser, live_server, "staff1")
+    staff.goto(f"{live_server}/reports/annual")
+    staff.fill("input[name=year]", "2026")
+    staff.fill("input[name=at]", "2026-08-31")
+    staff.uncheck("input[name=chapter][value=flows]")
+    web.app.config["RQ_ASYNC"] = True
+    try:
+        staff.click("#annual-form button")
+        staff.wait_for_selector("#annual-run[data-status=queued]", timeout=WAIT_MS)
+        worker = multiprocessing.get_context("spawn").Process(target=run_worker,
+                                                              args=(app_settings(web.app), None, True))
+        worker.start()
+        worker.join(timeout=300)
+        assert worker.exitcode == 0
+    finally:
+        web.app.config["RQ_ASYNC"] = False
+    staff.wait_for_selector("#annual-run[data-status=done]", timeout=WAIT_MS)
+    shot(staff, "07-annual-report-ready", backend)
+    with staff.expect_download() as download:
+        staff.click("#download-pdf")
+    pdf = tmp_path / "annual.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for title in ("第一章", "第二章 毕业去向落实情况", "第四章 就业质量（校友跟踪调查）", "第五章 近三届趋势", "第六章"):
+        assert title in text, title
+    assert "第三章" not in text
