@@ -28,6 +28,7 @@ from app.reporting.models import InstanceFact, ProjectionPosition, TaskFact
 
 NAME = "history"
 BATCH = 20_000
+PAGE_CATCH_UP_BATCHES = 1   # what a page applies itself before reading (the periodic job applies the rest)
 SETTLE_S = 30.0
 PATH_SEPARATOR = " > "
 EVENTS = ("instance_started", "instance_completed", "instance_terminated", "instance_migrated", "task_ready",
@@ -41,16 +42,18 @@ def week_of(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def catch_up(settle_s: float | None = None, batch: int = BATCH) -> int:
+def catch_up(settle_s: float | None = None, batch: int = BATCH, max_batches: int | None = None) -> int:
     """Apply the history events not applied yet (older than `settle_s`, by default REPORTING_SETTLE_S);
-    returns how many were applied."""
+    returns how many were applied. A page passes `max_batches` (its request never replays a long history:
+    after a rebuild the periodic job does that)."""
     if settle_s is None:
         settle_s = current_app.config.get("REPORTING_SETTLE_S", SETTLE_S)
-    total = 0
+    total, batches = 0, 0
     while True:
         applied, more = _apply_batch(settle_s, batch)
         total += applied
-        if not more:
+        batches += 1
+        if not more or (max_batches is not None and batches >= max_batches):
             return total
 
 

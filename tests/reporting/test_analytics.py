@@ -155,6 +155,15 @@ def test_summaries_hold_the_facts_sums(seeded):
         projection.rebuild()
 
 
+def test_a_page_applies_one_batch_at_most(ctx, unique):
+    definition = review_process(f"an_{unique}", f"lane_{unique}")
+    for _ in range(3):
+        engine.start_instance(definition, {})
+    assert projection.catch_up(settle_s=0, batch=2, max_batches=1) == 2  # a page's share; the job does the rest
+    assert projection.catch_up(settle_s=0, batch=2) > 0
+    assert projection.catch_up(settle_s=0, batch=2, max_batches=1) == 0
+
+
 def test_recent_events_wait_until_settled(ctx, unique):
     definition = review_process(f"an_{unique}", f"lane_{unique}")
     projection.catch_up(settle_s=0)

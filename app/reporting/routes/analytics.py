@@ -43,7 +43,7 @@ def index():
 def process(process_key: str):
     _process_or_404(process_key)
     period, errors = _period(request.args)
-    projection.catch_up()
+    projection.catch_up(max_batches=projection.PAGE_CATCH_UP_BATCHES)
     if errors:
         period = analytics.Period()
     cycle = analytics.cycle_time(process_key, period)

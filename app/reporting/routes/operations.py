@@ -35,7 +35,7 @@ def age_labels() -> list[tuple[str, str]]:
 @ops_bp.get("/")
 @permission_required(OPS)
 def dashboard():
-    projection.catch_up()
+    projection.catch_up(max_batches=projection.PAGE_CATCH_UP_BATCHES)
     o = operations.overview()
     labels = state_labels()
     state_series = {labels[s]: [p.counts.get(s, 0) for p in o.processes] for s in operations.STATES}
