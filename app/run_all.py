@@ -45,6 +45,9 @@ def main() -> None:
                    "app.platform.live_server:create_stream_app()"],
         **devices,
     }
+    if env.get("DEVICE_GATEWAY_URL", app.config["DEVICE_GATEWAY_URL"]).startswith("mqtt"):
+        # device status events over MQTT (print jobs, screens): applied as the webhook route applies them
+        pieces["device-events"] = [sys.executable, "-m", "app.bookings.device_listener"]
     def stop(signum, _frame):  # SIGTERM (a service manager, `timeout`): stop the pieces like Ctrl-C does
         raise KeyboardInterrupt
 

@@ -278,6 +278,26 @@ def _keep(event: DeviceEvent, device_job_id: str) -> None:
     pipe.execute()
 
 
+def _seen_key(event_id: str) -> str:
+    return f"{current_app.config['RQ_QUEUE']}:device-event:{event_id[:100]}"
+
+
+def receive(event: DeviceEvent, keep_s: int = 600) -> str:
+    """A device event as it arrives (webhook, MQTT): each event id is taken once within `keep_s` (a replay
+    answers "duplicate"; the webhook's signature refuses older ones), then applied. When applying fails the
+    id is let go again, so the gateway's retry is taken."""
+    from app.platform.queue import redis_connection
+
+    redis = redis_connection()
+    if not redis.set(_seen_key(event.event_id), 1, nx=True, ex=keep_s):
+        return "duplicate"
+    try:
+        return apply_event(event)
+    except Exception:
+        redis.delete(_seen_key(event.event_id))
+        raise
+
+
 def apply_event(event: DeviceEvent) -> str:
     """One device event: a print job's status onto its job, a screen's content onto its state. Idempotent and
     order-proof (a change older than the one applied is skipped). Returns what happened: applied, kept

@@ -351,3 +351,58 @@ def test_booking_changes_reach_the_calendar_and_the_bookers_channel(web):
     mine = [e["data"]["status"] for e in _live_events(web, f"user:{user_id}")
             if e["type"] == "booking" and e["data"]["booking"] == booking_id]
     assert slots == mine == ["confirmed", "cancelled"]
+
+
+def test_a_real_worker_sends_the_print_job(web, robot, webhook, secret, student):
+    """The web request only queues the job; a worker process of its own (app/worker.py) sends it."""
+    import multiprocessing
+
+    from tests.procs import app_settings, run_worker
+
+    agreement_id = _signed_agreement(web, student)
+    web.app.config["RQ_ASYNC"] = True
+    try:
+        assert _print(web, student, robot.resource_id, agreement_id).status_code == 303
+        job = _last_job(web, student)
+        assert job.status == "sending" and robot.jobs() == []  # nothing sent in the request
+        overrides = {k: web.app.config[k] for k in ("DEVICE_GATEWAY_URL", "DEVICE_GATEWAY_TOKEN")}
+        worker = multiprocessing.get_context("spawn").Process(target=run_worker,
+                                                               args=(app_settings(web.app), overrides, True))
+        worker.start()
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    finally:
+        web.app.config["RQ_ASYNC"] = False
+    assert _job(web, job.id).device_job_id is not None
+    _relay_until(web, webhook, robot.printer, job.id, "done", secret)
+    assert len(robot.jobs()) == 1
+
+
+def test_over_mqtt_the_status_comes_back_through_the_listener(web, robot, student):
+    """The gateway over MQTT: the print goes out on the broker, the robot's events come back on its topic to
+    the booking area's listener (app/bookings/device_listener.py), not through the webhook."""
+    from app.bookings.device_listener import listener
+
+    sim = robot.simulator
+    saved = {k: web.app.config.get(k) for k in ("DEVICE_GATEWAY_URL", "DEVICE_MQTT_PREFIX")}
+    web.app.config.update(DEVICE_GATEWAY_URL=sim.mqtt_url, DEVICE_MQTT_PREFIX=sim.prefix)
+    running = listener(web.app, client_id=None)
+    try:
+        agreement_id = _signed_agreement(web, student)
+        robot.simulator.adjust(robot.printer, paper=1)  # one sheet: the second page waits for paper
+        assert _print(web, student, robot.resource_id, agreement_id).status_code == 303
+        job_id = _last_job(web, student).id
+        _wait(lambda: _job(web, job_id).status == "out_of_paper", "out of paper over MQTT")
+        robot.simulator.adjust(robot.printer, paper=10)
+        _wait(lambda: _job(web, job_id).status == "done", "printed over MQTT")
+    finally:
+        running.stop()
+        web.app.config.update(saved)
+    assert _job(web, job_id).printed == 2 and len(robot.jobs()) == 1
+
+
+def _wait(predicate, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.05)

@@ -115,24 +115,6 @@ def _secret_for(body: bytes) -> str | None:
         else current_app.config.get("DEVICE_WEBHOOK_SECRET")
 
 
-def _seen_key(event_id: str) -> str:
-    return f"{current_app.config['RQ_QUEUE']}:device-event:{event_id[:100]}"
-
-
-def _first_delivery(event_id: str) -> bool:
-    """Replay protection within the signature's tolerance (older ones the signature check refuses): each
-    event id is taken once."""
-    from app.platform.queue import redis_connection
-
-    return bool(redis_connection().set(_seen_key(event_id), 1, nx=True, ex=2 * webhook.TOLERANCE_S))
-
-
-def _forget(event_id: str) -> None:
-    from app.platform.queue import redis_connection
-
-    redis_connection().delete(_seen_key(event_id))
-
-
 @bp.post("/devices/events")
 @public
 @csrf.exempt
@@ -147,11 +129,4 @@ def device_events():
         event = webhook.verify(body, request.headers.get(webhook.SIGNATURE_HEADER), secret)
     except webhook.InvalidSignature as err:
         return jsonify(error="bad_signature", message=str(err)), 400
-    if not _first_delivery(event.event_id):
-        return jsonify(result="duplicate"), 200
-    try:
-        result = device_jobs.apply_event(event)
-    except Exception:
-        _forget(event.event_id)  # not applied: the gateway's retry must be taken
-        raise
-    return jsonify(result=result), 200
+    return jsonify(result=device_jobs.receive(event, 2 * webhook.TOLERANCE_S)), 200
