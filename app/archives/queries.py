@@ -115,10 +115,14 @@ def destination_counts(at: date, group_by: tuple[str, ...], graduation_year: int
     placed = func.sum(case((Destination.category.in_(domain.PLACED_CODES), 1), else_=0))
     domestic = func.sum(case((Destination.category == "further_study", 1), else_=0))
     abroad = func.sum(case((Destination.category == "abroad", 1), else_=0))
-    query = (select(*columns, func.count().label("graduates"), placed.label("placed"),
-                    domestic.label("study_domestic"), abroad.label("study_abroad"))
-             .select_from(Student).join(College, College.id == Student.college_id)
-             .join(Major, Major.id == Student.major_id).outerjoin(Destination, _in_force_at(moment)))
+    query = select(*columns, func.count().label("graduates"), placed.label("placed"),
+                   domestic.label("study_domestic"), abroad.label("study_abroad")).select_from(Student)
+    # a student always has a college and a major (not null, foreign keys): joined only for their names
+    if "college" in group_by:
+        query = query.join(College, College.id == Student.college_id)
+    if "major" in group_by:
+        query = query.join(Major, Major.id == Student.major_id)
+    query = query.outerjoin(Destination, _in_force_at(moment))
     if graduation_year is not None:
         query = query.where(Student.graduation_year == graduation_year)
     if college_id is not None:

@@ -131,7 +131,7 @@ def task_times(process_key: str, period: Period = Period()) -> list[TaskTime]:
         .where(R.process_key == process_key, *period.days(R.done_day)).group_by(R.task_spec_id)).all()
     times = [TaskTime(r[0], r[1] or r[0], r[2], int(r[3]), int(r[4] or 0) // int(r[3]), int(r[5] or 0) // int(r[3]))
              for r in rows if r[3]]
-    return sorted(times, key=lambda t: -t.total_s)
+    return sorted(times, key=lambda t: (-t.total_s, t.spec_id))  # ties in a stable order
 
 
 def heatmap(times: list[TaskTime]) -> dict[str, dict]:
