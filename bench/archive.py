@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -56,13 +57,16 @@ def bench_import(n: int) -> float:
     from app.platform.extensions import db
 
     rows = intake(n)
+    cpu_before = cpu_s()
     started = time.perf_counter()
     summary = imports.import_texts(rows, None)
     elapsed = time.perf_counter() - started
+    cpu = cpu_s() - cpu_before
     archives = db.session.execute(select(func.count()).select_from(Archive)).scalar()
     db.session.rollback()
     assert summary["archives"] == n == archives, (summary, archives)
-    print(f"import + start of {n} students: {elapsed:.1f} s ({n / elapsed:.0f} students/s)")
+    print(f"import + start of {n} students: {elapsed:.1f} s ({n / elapsed:.0f} students/s); CPU {cpu * 1000 / n:.2f} ms "
+          f"per student (load average {os.getloadavg()[0]:.1f})")
     return elapsed
 
 
@@ -116,7 +120,8 @@ def bench_timers(app, n: int, workers: int) -> tuple[float, float]:
     db.session.rollback()
     n = waiting
     print(f"timers: {handed} handed out, {fired[0]} fired ({fired[1]} instances) by {workers} workers in "
-          f"{elapsed:.1f} s ({n / elapsed:.0f}/s); {left} left; CPU {cpu * 1000 / n:.2f} ms per fired timer")
+          f"{elapsed:.1f} s ({n / elapsed:.0f}/s); {left} left; CPU {cpu * 1000 / n:.2f} ms per fired timer (scheduler "
+          f"and workers, their start-up included; load average {os.getloadavg()[0]:.1f})")
     assert fired[0] == fired[1] and left == 0, "a timer was lost or fired twice"
     return elapsed, cpu * 1000 / n
 
