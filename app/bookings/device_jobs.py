@@ -10,8 +10,10 @@ id: it is kept in Redis for that job id first, and the worker applies what came 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
@@ -21,6 +23,7 @@ from app.agreements import queries as agreement_queries
 from app.bookings import domain, live_events
 from app.bookings.models import DeviceJob, DeviceState, Resource
 from app.identity.principal import Principal
+from app.recommendations import documents as recommendation_documents
 from app.platform import clock
 from app.platform.extensions import db
 from app.platform.uow import after_commit, read_only, unit_of_work
@@ -73,11 +76,15 @@ class ScreenContent:
 # -- what one may print, and where ----------------------------------------------------------------------------
 
 def printables(principal: Principal) -> list[Printable]:
-    """The signed employment agreements the person may download (the agreement area's rule)."""
-    return [Printable(f"agreement:{agreement.id}", str(_l("Employment agreement %(number)s",
-                                                           number=agreement.number or agreement.id)),
-                      f"v{doc.version} · {doc.sha256[:12]}")
-            for agreement, doc in agreement_queries.signed_documents_of(principal)]
+    """The signed employment agreements the person may download (the agreement area's rule) and the
+    recommendation forms issued to them (the recommendation area's rule)."""
+    agreements = [Printable(f"agreement:{agreement.id}", str(_l("Employment agreement %(number)s",
+                                                                 number=agreement.number or agreement.id)),
+                            f"v{doc.version} · {doc.sha256[:12]}")
+                  for agreement, doc in agreement_queries.signed_documents_of(principal)]
+    forms = [Printable(f"recommendation:{form.instance_id}", str(_l("Employment recommendation form")),
+                       form.issued_at) for form in recommendation_documents.issued_to(principal)]
+    return agreements + forms
 
 
 def _device_of(resource: Resource, kind: str) -> Device | None:
@@ -112,6 +119,10 @@ def _document(principal: Principal, ref: str) -> tuple[str, dict]:
             return (str(_l("Employment agreement %(number)s", number=agreement.number or agreement.id)),
                     {"kind": "agreement", "id": agreement.id, "document_id": doc.id, "version": doc.version,
                      "sha256": doc.sha256})
+    if kind == "recommendation" and raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 10:
+        form = recommendation_documents.issued(principal, int(raw_id))
+        if form is not None:
+            return str(_l("Employment recommendation form")), {"kind": "recommendation", "id": form.instance_id}
     raise DeviceJobError(_l("Choose one of your documents."), "document")
 
 
@@ -202,14 +213,25 @@ def _enqueue(job_id: int) -> None:
 
 # -- the worker's side ------------------------------------------------------------------------------------------
 
-def _source_bytes(source: dict) -> bytes:
-    """The exact version of the document that was asked for (its recorded SHA-256 is checked on reading)."""
+def _source_bytes(job_id: int, source: dict) -> bytes:
+    """The exact document that was asked for: an agreement's version (its recorded SHA-256 checked on
+    reading); a recommendation form rendered once for the job and kept, so sending it again sends the same
+    bytes (the same idempotency key with other parameters would be refused)."""
+    if source["kind"] == "recommendation":
+        kept = Path(current_app.config["VAR_DIR"]) / "bookings" / "print" / f"{job_id}.pdf"
+        if not kept.exists():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
+            partial.write_bytes(recommendation_documents.form_pdf(source["id"]))
+            os.replace(partial, kept)
+        return kept.read_bytes()
     from app.agreements.models import AgreementDocument
 
-    doc = db.session.get(AgreementDocument, source["document_id"])
-    if doc is None or doc.sha256 != source["sha256"]:
-        raise agreement_queries.DocumentUnreadable("the document version asked for is gone")
-    return agreement_queries.document_bytes(doc)
+    with read_only():
+        doc = db.session.get(AgreementDocument, source["document_id"])
+        if doc is None or doc.sha256 != source["sha256"]:
+            raise agreement_queries.DocumentUnreadable("the document version asked for is gone")
+        return agreement_queries.document_bytes(doc)
 
 
 def send(job_id: int) -> dict:
@@ -220,7 +242,7 @@ def send(job_id: int) -> dict:
             return {"status": job.status if job else None}
         kind, device = job.kind, Device(job.device_id, DEVICE_KIND[job.kind])
         source, title, copies = dict(job.source), job.title, job.copies
-        payload = _source_bytes(source) if kind == PRINT else None
+    payload = _source_bytes(job_id, source) if kind == PRINT else None  # no transaction open while rendering
     client = shared_client(DeviceSettings.from_mapping(current_app.config))
     command = "print" if kind == PRINT else "show"
     key = f"device-job:{job_id}:{device.id}:{command}"

@@ -406,3 +406,56 @@ def _wait(predicate, what: str, seconds: float = 30) -> None:
     while not predicate():
         assert time.monotonic() < deadline, f"never: {what}"
         time.sleep(0.05)
+
+
+def _recommended_student(web) -> tuple[str, int]:
+    """A student of their own whose recommendation request went through the real process to "issued"."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from werkzeug.security import generate_password_hash
+
+    from app.identity.demo import DEMO_PASSWORD
+    from app.identity.models import Major, Student, UserRole
+    from app.platform.extensions import db
+    from app.processes.demo_work import demo_user_id
+    from app.recommendations.demo import _start, _step
+
+    number = f"2022{uuid.uuid4().int % 10**6:06d}"
+    at = datetime.now(timezone.utc) - timedelta(hours=3)
+    with web.app.app_context():
+        user = User(username=number, display_name="推荐测试", password_hash=generate_password_hash(DEMO_PASSWORD),
+                    roles=[UserRole(role="student")])
+        db.session.add(user)
+        db.session.flush()
+        major = db.session.execute(select(Major).where(Major.code == "CS02")).scalar_one()
+        student = Student(user_id=user.id, student_no=number, gender="女", id_number="110101200405056789",
+                          college_id=major.college_id, major_id=major.id, degree="本科", graduation_year=2026,
+                          expected_graduation=date(2026, 6, 30))
+        db.session.add(student)
+        db.session.commit()
+        instance_id = _start(student, at)
+        _step(instance_id, "fill_application", {
+            "phone": "13900000000", "email": "s@example.edu.cn", "target_industry": "it", "target_city": "上海",
+            "self_assessment": "在校期间成绩优良，担任学生干部，参加过两次专业实习。"}, user.id, at + timedelta(hours=1))
+        _step(instance_id, "counselor_review", {"counselor_decision": "approve", "counselor_comment": "同意推荐。"},
+              demo_user_id("counselor_cs"), at + timedelta(hours=2), claim=True)
+        _step(instance_id, "office_review", {"office_decision": "approve", "office_comment": "同意推荐。"},
+              demo_user_id("staff1"), at + timedelta(hours=2, minutes=30), claim=True)
+        db.session.remove()
+    return number, instance_id
+
+
+def test_a_recommendation_form_is_printed_by_its_student_only(web, robot, webhook, secret, other):
+    student, instance_id = _recommended_student(web)
+    ref = f"recommendation:{instance_id}"
+    assert ref in web.client(student).get("/bookings/print").get_data(as_text=True)
+    assert ref not in web.client(other).get("/bookings/print").get_data(as_text=True)
+    _signed_agreement(web, other)
+    refused = web.client(other).post("/bookings/print", data={"resource": robot.resource_id, "document": ref,
+                                                               "copies": "1"})
+    assert refused.status_code == 422
+    assert web.client(student).post("/bookings/print", data={"resource": robot.resource_id, "document": ref,
+                                                              "copies": "1"}).status_code == 303
+    job = _relay_until(web, webhook, robot.printer, _last_job(web, student).id, "done", secret)
+    assert job.source == {"kind": "recommendation", "id": instance_id} and job.pages >= 1
+    assert len(robot.jobs()) == 1
