@@ -120,8 +120,8 @@ class AnnualReportRun(db.Model):
     measures: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20))    # queued | running | done | failed
     error: Mapped[str | None] = mapped_column(Text)
-    docx: Mapped[bytes | None] = mapped_column(LargeBinary)
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    docx: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)   # read when downloaded only
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

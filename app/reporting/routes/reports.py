@@ -240,8 +240,10 @@ def annual_run(run_id: int):
 @permission_required(ANNUAL)
 def annual_download(run_id: int, fmt: str):
     run = annual_runs.find(run_id) or abort(404)
+    if run.status != annual_runs.DONE:
+        abort(404)
     content = run.docx if fmt == "docx" else run.pdf
-    if run.status != annual_runs.DONE or content is None:
+    if content is None:
         abort(404)
     user = principal()
     oplog.record_export(user.id, str(user.id), request.path, request.endpoint or "", request.remote_addr)
