@@ -229,10 +229,11 @@ def device_run(settings: dict, workers: int) -> dict:
     from sqlalchemy import func, select
 
     from app import create_app
-    from app.bookings import clock, domain, services
+    from app.bookings import domain, services
     from app.bookings.models import Booking, Resource
     from app.engine.models import Job
     from app.identity.models import User
+    from app.platform import clock
     from app.platform.extensions import db
 
     control = httpx.Client(base_url=settings["gateway"], headers={"Authorization": f"Bearer {settings['token']}"})
@@ -254,7 +255,7 @@ def device_run(settings: dict, workers: int) -> dict:
                                 description="", active=True)
             db.session.add(resource)
             db.session.commit()
-            with clock.as_if(start - timedelta(minutes=30)):
+            with clock.clock_at(start - timedelta(minutes=30)):
                 services.book(users[index], resource.id, domain.Slot(start, start + timedelta(hours=1)), "设备压测")
         db.session.remove()
         env = dict(os.environ, DATABASE_URL=settings["database_url"], REDIS_URL=settings["redis_url"],

@@ -36,7 +36,6 @@ PRINT, SCREEN = "print", "screen"
 SENDING, QUEUED, PRINTING, OUT_OF_PAPER, DONE, ERROR, CANCELLED, FAILED, SHOWN = (
     "sending", "queued", "printing", "out_of_paper", "done", "error", "cancelled", "failed", "shown")
 STATUSES = (SENDING, QUEUED, PRINTING, OUT_OF_PAPER, DONE, ERROR, CANCELLED, FAILED, SHOWN)
-FINAL = frozenset({DONE, ERROR, CANCELLED, SHOWN})
 MAX_COPIES = 5
 PENDING_TTL_S = 3600  # how long an event for a robot job id nobody has recorded yet is kept
 DEVICE_KIND = {PRINT: "printer", SCREEN: "screen"}
