@@ -67,17 +67,11 @@ def on_engine_events(events: list[dict]) -> None:
     for, and a user a task was given to by someone else. Never raises: the steps are saved whatever happens
     here."""
     ready = [event for event in events if event["event_type"] == "task_ready"]
-    try:
-        waiting = _waiting_for([event["task_guid"] for event in ready]) if ready else {}
-    except Exception:  # noqa: BLE001
-        log.exception("notifications for %d new tasks failed", len(ready))
-        waiting = {}
+    if ready:
+        _tell_waiting(ready)
     for event in events:
         try:
-            if event["event_type"] == "task_ready" and event["task_guid"] in waiting:
-                task, candidates = waiting[event["task_guid"]]
-                _task_ready(task, [u for u in candidates if u != event.get("actor_id")])
-            elif event["event_type"] == "task_reassigned":
+            if event["event_type"] == "task_reassigned":
                 assignee = (event.get("data") or {}).get("assignee_id")
                 if assignee and assignee != event.get("actor_id"):
                     _task_given(event["task_guid"], assignee)
@@ -95,6 +89,32 @@ def _reading() -> Iterator[Connection]:
 
 def _open_task(conn: Connection, task_guid: str):
     return conn.execute(select(OT).where(OT.c.task_guid == task_guid)).one_or_none()
+
+
+def _tell_waiting(ready: list[dict]) -> None:
+    """Notify whoever the new tasks wait for: a batch's notices in one transaction (one commit for a wave of
+    timers, not one per task); if that fails, each on its own, so that one bad notice stops no other."""
+    try:
+        waiting = _waiting_for([event["task_guid"] for event in ready])
+    except Exception:  # noqa: BLE001
+        log.exception("notifications for %d new tasks failed", len(ready))
+        return
+    notices = [(waiting[e["task_guid"]][0], [u for u in waiting[e["task_guid"]][1] if u != e.get("actor_id")])
+               for e in ready if e["task_guid"] in waiting]
+    if len(notices) > 1:
+        try:
+            with unit_of_work() as uow:
+                for task, recipients in notices:
+                    _task_ready(task, recipients)
+                uow.commit()
+            return
+        except Exception:  # noqa: BLE001 - told one by one below
+            log.warning("notifications for %d new tasks are sent one by one", len(notices), exc_info=True)
+    for task, recipients in notices:
+        try:
+            _task_ready(task, recipients)
+        except Exception:  # noqa: BLE001
+            log.exception("notification for task_ready of task %s failed", task.task_guid)
 
 
 def _waiting_for(task_guids: list[str]) -> dict[str, tuple[Any, list[int]]]:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app import engine
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
+from app.notifications.models import Notification
 from app.platform.extensions import db
 from app.platform.uow import unit_of_work
 from tests import bpmn_builder as b
@@ -42,6 +43,11 @@ def test_a_batch_start_writes_what_single_starts_write(ctx, unique):
     started = dict(db.session.execute(select(HistoryEvent.instance_id, HistoryEvent.data).where(
         HistoryEvent.instance_id.in_(ids), HistoryEvent.event_type == "instance_started")).all())
     assert {i: started[instance_id]["amount"] for i, instance_id in enumerate(ids)} == {0: 0, 1: 1, 2: 2}
+    # the batch's new tasks are announced to their owners (in one transaction), not to whoever started them
+    # (users[0]'s one notice is of the single start's task)
+    told = dict(db.session.execute(select(Notification.user_id, func.count()).where(
+        Notification.user_id.in_(users)).group_by(Notification.user_id)).all())
+    assert told == {users[0]: 1, users[1]: 1, users[2]: 1}
     guid = db.session.execute(select(OpenTask.task_guid).where(OpenTask.instance_id == ids[2])).scalar_one()
     db.session.rollback()
     engine.complete_task(guid, {"approved": True}, users[2])
