@@ -4,6 +4,8 @@ it to PDF with its long-lived LibreOffice, reporting each step's progress; the p
 both downloads. Runs are kept with their files (the last ones are listed on the form page)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.platform import progress
@@ -18,6 +20,8 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 PENDING = (QUEUED, RUNNING)
 STEPS = ("figures", "word", "pdf")
 JOB = "tasks.reporting.make_annual_report"
+JOB_TIMEOUT_S = 900
+STALLED_AFTER = timedelta(seconds=JOB_TIMEOUT_S + 300)  # no worker took it, or its worker died meanwhile
 
 
 def _key(run_id: int) -> str:
@@ -32,7 +36,7 @@ def request(req: annual.Request, actor_id: int | None) -> int:
         uow.add(run)
         uow.flush()
         run_id = run.id
-        after_commit(lambda: job_queue().enqueue(JOB, run_id, job_id=f"annual-report-{run_id}", job_timeout=900,
+        after_commit(lambda: job_queue().enqueue(JOB, run_id, job_id=f"annual-report-{run_id}", job_timeout=JOB_TIMEOUT_S,
                                                  result_ttl=600, failure_ttl=86400))
         uow.commit()
     return run_id
@@ -74,6 +78,11 @@ def _finish(run_id: int, status: str, *, word: bytes | None = None, pdf: bytes |
         run.status, run.docx, run.pdf, run.error, run.finished_at = status, word, pdf, error, utcnow()
         uow.commit()
     progress.clear(_key(run_id))
+
+
+def stalled(run: AnnualReportRun) -> bool:
+    """Still pending long after its job's time limit: the page stops waiting and says to ask again."""
+    return run.status in PENDING and utcnow() - run.created_at > STALLED_AFTER
 
 
 def find(run_id: int) -> AnnualReportRun | None:

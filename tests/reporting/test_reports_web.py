@@ -127,6 +127,34 @@ def test_annual_report_made_by_the_document_worker(web, tmp_path):
                     str(tmp_path / "page")], check=True)
     assert sorted(p.name for p in tmp_path.glob("page*.png"))
 
+def test_an_annual_report_left_pending_is_shown_as_stalled(web):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.platform.db_types import utcnow
+    from app.reporting.models import AnnualReportRun
+
+    staff = web.client(ROLE_USERS["staff"])
+    web.app.config["RQ_ASYNC"] = True  # enqueued, and no worker takes it
+    try:
+        asked = staff.post("/reports/annual", data={"year": "2026", "at": "2026-08-31", "chapter": ["scale"]})
+    finally:
+        web.app.config["RQ_ASYNC"] = False
+    page_url = asked.headers["Location"]
+    run_id = int(page_url.rsplit("/", 1)[-1])
+    assert 'http-equiv="refresh"' in text(staff.get(page_url))
+    with web.app.app_context():
+        from app.platform.extensions import db
+
+        db.session.execute(update(AnnualReportRun).where(AnnualReportRun.id == run_id)
+                           .values(created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        db.session.remove()
+    page = text(staff.get(page_url))
+    assert 'data-stalled="true"' in page and 'http-equiv="refresh"' not in page
+
+
 def test_annual_report_template(web):
     staff = web.client(ROLE_USERS["staff"])
     # the template: downloaded, refused when broken, accepted when changed

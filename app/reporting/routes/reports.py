@@ -231,7 +231,9 @@ def annual_make():
 @permission_required(ANNUAL)
 def annual_run(run_id: int):
     run = annual_runs.find(run_id) or abort(404)
-    return render_template("reporting/reports_annual_run.html", run=run, pending=run.status in annual_runs.PENDING,
+    stalled = annual_runs.stalled(run)
+    return render_template("reporting/reports_annual_run.html", run=run, stalled=stalled,
+                           pending=run.status in annual_runs.PENDING and not stalled,
                            progress=annual_runs.current_progress(run_id), chapters=chapter_labels(),
                            title=_("Annual graduate employment quality report"), limited=False)
 
