@@ -41,18 +41,19 @@ def generate(conn, tasks: int, history: int, students: int, colleges: int) -> No
             SELECT g, 'proc_' || g, '流程' || g, 1, md5(g::text), 'p.bpmn', '', '{{}}', '[]', '[]', '[]', now()
             FROM generate_series(1, 8) g;
         INSERT INTO process_instance (id, definition_id, process_key, business_key, status, version, state,
-            serializer_version, step_count, college_id, started_by, created_at, updated_at)
+            serializer_version, step_count, started_by, created_at, updated_at)
             SELECT g, 1 + g % 8, 'proc_' || (1 + g % 8), 'BK' || g, 'running', 1, '{{}}', '1.5', 3,
-                   1 + g % {colleges}, 1 + g % {students}, now(), now()
+                   1 + g % {students}, now(), now()
             FROM generate_series(1, {tasks // 2}) g;
+        INSERT INTO instance_scope (instance_id, key, value)
+            SELECT g, 'college', (1 + g % {colleges})::text FROM generate_series(1, {tasks // 2}) g;
         SELECT setseed(0.42);
         INSERT INTO open_task (id, instance_id, task_guid, spec_id, name, lane, process_key, process_name,
-            business_key, assignee_id, college_id, due_at, created_at, addressed)
+            business_key, assignee_id, due_at, created_at, addressed)
             SELECT g, i, md5(g::text)::uuid::text, 'task_' || (g % 5), '任务' || (g % 5),
                    CASE WHEN r < 0.4 THEN 'student' WHEN r < 0.75 THEN 'counselor' ELSE 'staff' END,
                    'proc_' || (1 + i % 8), '流程' || (1 + i % 8), 'BK' || i,
                    CASE WHEN r >= 0.75 AND g % 3 = 0 THEN {students + colleges} + 1 + g % 10 END,
-                   1 + i % {colleges},
                    now() + ((g % 30) - 5) * interval '1 day', now() - (g % 1000) * interval '1 minute', r < 0.4
             FROM (SELECT g, 1 + g % {tasks // 2} AS i, random() AS r FROM generate_series(1, {tasks}) g) t;
         INSERT INTO open_task_owner (open_task_id, user_id)
@@ -116,7 +117,8 @@ def main() -> int:
                       f"in {time.perf_counter() - t0:.1f} s")
                 policy = current_policy()
                 student = Principal(7, frozenset({"student"}), policy=policy)
-                counselor = Principal(counselor_id, frozenset({"counselor"}), frozenset({1}), policy=policy)
+                counselor = Principal(counselor_id, frozenset({"counselor"}), {"college": frozenset({1})},
+                                      policy=policy)
 
                 def query(principal, view):
                     def run():

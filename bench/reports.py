@@ -69,11 +69,13 @@ def generate(conn, instances: int, graduates: int, colleges: int, majors: int) -
                    1 + (g * 37) % 7 AS w, 1 + (g * 11) % 5 AS k
             FROM generate_series(1, {instances}) g;
         INSERT INTO process_instance (id, definition_id, process_key, business_key, status, version, state,
-            serializer_version, step_count, college_id, created_at, updated_at, ended_at, is_test)
-            SELECT id, 1, '{PROCESS}', 'BK' || id, status, 1, '{{}}', '1.5', 5, 1 + id % {colleges}, t0,
+            serializer_version, step_count, created_at, updated_at, ended_at, is_test)
+            SELECT id, 1, '{PROCESS}', 'BK' || id, status, 1, '{{}}', '1.5', 5, t0,
                    t0 + 20 * interval '1 hour', CASE WHEN status <> 'running' THEN t0 + 20 * interval '1 hour' END,
                    false
             FROM bench_inst;
+        INSERT INTO instance_scope (instance_id, key, value)
+            SELECT id, 'college', (1 + id % {colleges})::text FROM bench_inst;
         -- per task t (0..2): ready at t0 + t*(w+k) h, claimed w h later, completed k h after the claim
         INSERT INTO history_event (instance_id, process_key, business_key, event_type, at, lane, task_spec_id,
                                    task_name, task_guid, data)
@@ -96,9 +98,9 @@ def generate(conn, instances: int, graduates: int, colleges: int, majors: int) -
                        jsonb_build_object('end_event', CASE WHEN id % 5 = 0 THEN 'declined' ELSE 'approved' END) END
             FROM bench_inst WHERE status <> 'running';
         INSERT INTO open_task (instance_id, task_guid, spec_id, name, lane, process_key, process_name,
-            business_key, addressed, college_id, due_at, created_at)
+            business_key, addressed, due_at, created_at)
             SELECT id, md5(id || ':open')::uuid::text, 'review', '辅导员审核', 'counselor', '{PROCESS}', '审批流程',
-                   'BK' || id, false, 1 + id % {colleges}, t0 + interval '3 days', t0
+                   'BK' || id, false, t0 + interval '3 days', t0
             FROM bench_inst WHERE status = 'running';
         INSERT INTO engine_incident (instance_id, kind, message, attempts, opened_at)
             SELECT id, 'job_failed', 'ConnectionError: device offline', 3, t0 FROM bench_inst

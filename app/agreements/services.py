@@ -169,8 +169,8 @@ def issue_offer(employer_user_id: int, student_no: str, terms: dict, remote_addr
         if student_user.email:
             data["student_email"] = student_user.email
         agreement.instance_id = engine.start_instance(
-            definition, data, business_key=key, started_by=user.id, college_id=student.college_id,
-            employer_id=employer.id)
+            definition, data, business_key=key, started_by=user.id,
+            scope={"college": student.college_id, "employer": employer.id})
         session.commit()
         return agreement.id
 
@@ -265,7 +265,8 @@ def request_rescission(agreement_id: int, requester_user_id: int, reason: str,
             "position": terms.get("position", ""),
         }
         instance_id = engine.start_instance(definition, data, business_key=key, started_by=requester_user_id,
-                                            college_id=student.college_id, employer_id=agreement.employer_id)
+                                            scope={"college": student.college_id,
+                                                   "employer": agreement.employer_id})
         session.commit()
         return instance_id
 

@@ -75,7 +75,7 @@ def open_archives(student_ids: Iterable[int], started_by: int | None = None) -> 
                                        [{"student_id": s.user_id, "created_at": now} for s, _n in rows]).all())
         instance_ids = engine.start_instances(definition, [engine.NewInstance(
             process_data(student, name, archive_ids[student.user_id], today), archive_key(student.student_no),
-            started_by, {"college_id": student.college_id}) for student, name in rows])
+            started_by, {"college": student.college_id}) for student, name in rows])
         started = [{"archive": archive_ids[student.user_id], "instance": instance_id}
                    for (student, _name), instance_id in zip(rows, instance_ids)]
         table = Archive.__table__
@@ -259,7 +259,7 @@ def request_update(student_id: int, values: dict) -> int:
         if not 2 <= len(data["current_employer"]) <= 200 or not 2 <= len(data["update_reason"]) <= 500:
             raise ArchiveError(_l("Give the employer and the reason (2 characters at least)."), "current_employer")
         instance_id = engine.start_instance(definition, data, business_key=f"ARU-{student.student_no}",
-                                            started_by=student_id, college_id=student.college_id)
+                                            started_by=student_id, scope={"college": student.college_id})
         uow.commit()
         return instance_id
 

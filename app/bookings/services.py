@@ -130,7 +130,7 @@ def _start_process(booking: Booking, resource: Resource, user: User, college_id:
         "has_devices": bool(resource.devices),
     }
     booking.instance_id = engine.start_instance(definition, data, business_key=domain.booking_key(booking.id),
-                                                started_by=user.id, college_id=college_id)
+                                                started_by=user.id, scope={"college": college_id})
 
 
 def _new_booking(uow, user: User, resource: Resource, slot: domain.Slot, purpose: str, status: str,

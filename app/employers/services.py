@@ -81,7 +81,7 @@ def register_employer(name: str, credit_code: str, contact_name: str, contact_ph
         if qualification_ref:
             data["qualification_file"] = qualification_ref
         engine.start_instance(definition, data, business_key=employer_key(employer.id), started_by=user.id,
-                              employer_id=employer.id)
+                              scope={"employer": employer.id})
         session.commit()
         return employer.id
 

@@ -21,13 +21,15 @@ from app.engine.migration import migrate_all, migrate_instance, migration_proble
 from app.engine.outbox import configure
 from app.engine.registry import JobContext, operation
 from app.engine.runtime import complete_task, get_state, start_instance, task_data
+from app.engine.scope import instances_in_scope, scope_of, scope_text
 
 __all__ = [
     "Conflict", "CorrelationError", "DeployError", "EngineError", "InvalidState", "JobContext", "MigrationError",
     "NewInstance", "NotFound", "PermanentFailure", "ProcessError", "Source", "add_history_listener", "check", "claim_task", "complete_task",
     "complete_test_job", "configure", "definition_file", "definition_files", "deliver_message", "deploy",
-    "deploy_directory", "get_state", "latest_definition", "latest_definitions", "library_form",
+    "deploy_directory", "get_state", "instances_in_scope", "latest_definition", "latest_definitions", "library_form",
     "migrate_all", "migrate_instance", "migration_problems",
-    "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "start_instance", "start_instances", "suspend",
+    "operation", "reassign_task", "resolve_incident", "resume", "retry_incident", "scope_of", "scope_text",
+    "start_instance", "start_instances", "suspend",
     "task_data", "terminate", "unclaim_task",
 ]

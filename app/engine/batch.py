@@ -35,7 +35,7 @@ class NewInstance:
     data: dict | None = None
     business_key: str | None = None
     started_by: int | None = None
-    scope: dict = field(default_factory=dict)  # college_id / employer_id: who else may see it
+    scope: dict = field(default_factory=dict)  # who else may see it: key -> value (app/engine/scope.py)
 
 
 def start_instances(definition: ProcessDefinition | DefinitionInfo, starts: Iterable[NewInstance],
@@ -48,7 +48,7 @@ def start_instances(definition: ProcessDefinition | DefinitionInfo, starts: Iter
         end_open_transaction()
     ids: list[int] = []
     for chunk in _chunks(list(starts), batch):
-        steps = [new_instance_step(info, s.data, s.business_key, s.started_by, **s.scope) for s in chunk]
+        steps = [new_instance_step(info, s.data, s.business_key, s.started_by, s.scope) for s in chunk]
         write_steps(steps)
         ids.extend(step.inst.id for step in steps)
     return ids

@@ -28,8 +28,6 @@ class Entry:
     status: str
     business_key: str | None
     step_count: int
-    college_id: int | None
-    employer_id: int | None
     workflow: Any
     open_tasks: tuple[str, ...]
 

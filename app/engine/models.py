@@ -66,15 +66,26 @@ class ProcessInstance(db.Model):
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))
     step_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Visibility scope (who besides the participants may see it): a college for counselors, an employer.
-    college_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    employer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A test run of a draft (the modeler): seen only by the one who started it, kept out of inboxes and reports.
     is_test: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
+
+
+class InstanceScope(db.Model):
+    """Who besides the participants may see an instance and take its group tasks: scope key -> value, as the
+    area that started it chose (`start_instance(..., scope={...})`; docs/areas.md, Scope keys). Values are
+    kept as text. Access checks find the instances of a principal's values through (key, value)."""
+
+    __tablename__ = "instance_scope"
+    __table_args__ = (Index("ix_instance_scope_lookup", "key", "value", "instance_id"),)
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64))
 
 
 class OpenTask(db.Model):
@@ -84,8 +95,6 @@ class OpenTask(db.Model):
     __table_args__ = (
         # The inbox's group views: lane + scope + still unassigned, among tasks not addressed to people.
         Index("ix_open_task_lane_assignee", "lane", "assignee_id"),
-        Index("ix_open_task_lane_college", "lane", "college_id", "assignee_id"),
-        Index("ix_open_task_lane_employer", "lane", "employer_id", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,8 +109,6 @@ class OpenTask(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # True when the task is addressed to named people (open_task_owner rows), not offered to a lane's group.
     addressed: Mapped[bool] = mapped_column(default=False)
-    college_id: Mapped[int | None] = mapped_column(Integer)
-    employer_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     form_schema: Mapped[str | None] = mapped_column(String(255))
     form_ui_schema: Mapped[str | None] = mapped_column(String(255))

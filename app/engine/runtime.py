@@ -26,7 +26,7 @@ transaction that has already failed).
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +46,10 @@ from app.engine.errors import Conflict, EngineError, InvalidState, NotFound, Pro
 from app.engine import history
 from app.engine.evaluator import Limits, limits_from
 from app.engine.history import HistoryBuffer
-from app.engine.models import HistoryEvent, Incident, OpenTask, ProcessDefinition, ProcessInstance, TaskSubmission
+from app.engine.models import (
+    HistoryEvent, Incident, InstanceScope, OpenTask, ProcessDefinition, ProcessInstance, TaskSubmission,
+)
+from app.engine.scope import ScopeValue, scope_rows
 from app.engine.spiff import SERIALIZER_VERSION, dump_state, load_spec, load_state, round_trips, script_engine
 from app.engine.step_plan import NEW_INSTANCE, bind_new_instance, plan_step
 from app.engine.step_writes import StaleWrite, StepWrites
@@ -112,8 +115,6 @@ class Loaded:
     business_key: str | None
     step_count: int
     workflow: Any
-    college_id: int | None = None
-    employer_id: int | None = None
     new_status: str | None = None
     new_definition: DefinitionInfo | None = None
     steps: int = 0
@@ -162,7 +163,7 @@ def read(statement, params: dict | None = None):
 
 
 _LOAD_COLUMNS = (PI.c.id, PI.c.definition_id, PI.c.version, PI.c.status, PI.c.state, PI.c.business_key,
-                 PI.c.step_count, PI.c.college_id, PI.c.employer_id)
+                 PI.c.step_count)
 
 # The hot path's statements are built once: SQLAlchemy then skips re-coercing and re-keying them per step.
 _LOAD_BY_ID = select(*_LOAD_COLUMNS).where(PI.c.id == bindparam("instance_id"))
@@ -189,8 +190,7 @@ def loaded(row) -> Loaded:
     definition = definition_info(row.definition_id)
     with process_code():
         workflow = load_state(row.state, definition.spec_json, engine_for_app())
-    return Loaded(row.id, definition, row.version, row.status, row.business_key, row.step_count, workflow,
-                  row.college_id, row.employer_id)
+    return Loaded(row.id, definition, row.version, row.status, row.business_key, row.step_count, workflow)
 
 
 # -- running the process code --------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def _keep_in_cache(inst: Loaded, after: snapshot.Snapshot) -> None:
     if round_trips(inst.workflow):
         instance_cache.put(instance_cache.Entry(
             inst.id, inst.new_definition or inst.definition, inst.version, status, inst.business_key,
-            inst.step_count + inst.steps, inst.college_id, inst.employer_id, inst.workflow, tuple(after.human)))
+            inst.step_count + inst.steps, inst.workflow, tuple(after.human)))
 
 
 # -- one step ------------------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ def _from_cache(instance_id: int | None, task_guid: str | None) -> Loaded | None
     if entry is None:
         return None
     return Loaded(entry.instance_id, entry.definition, entry.version, entry.status, entry.business_key,
-                  entry.step_count, entry.workflow, entry.college_id, entry.employer_id, cached=True)
+                  entry.step_count, entry.workflow, cached=True)
 
 
 def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | None = None,
@@ -447,23 +447,24 @@ def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | 
 
 def start_instance(definition: ProcessDefinition | DefinitionInfo, data: dict | None = None,
                    business_key: str | None = None, started_by: int | None = None,
-                   college_id: int | None = None, employer_id: int | None = None,
+                   scope: Mapping[str, ScopeValue | None] | None = None,
                    remote_addr: str | None = None, on_start: Action | None = None, test: bool = False) -> int:
-    """Start an instance and run it until it waits; returns its id. `college_id` / `employer_id` scope who
-    else may see it. `on_start` acts on the new workflow once it waits (a message start event catches its
-    message there). `test`: a test run (ProcessInstance.is_test). A failure of the process code raises
-    ProcessError and writes nothing."""
+    """Start an instance and run it until it waits; returns its id. `scope` (key -> value, app/engine/scope.py)
+    decides who else may see it and take its group tasks. `on_start` acts on the new workflow once it waits
+    (a message start event catches its message there). `test`: a test run (ProcessInstance.is_test). A
+    failure of the process code raises ProcessError and writes nothing; a malformed scope, ValueError."""
     definition_id = definition.id  # an ORM object may reload it: before the transaction is ended
+    scope_rows(scope)  # a malformed scope is refused before anything else
     if not in_callers_transaction():
         end_open_transaction()
-    step = new_instance_step(definition_info(definition_id), data, business_key, started_by, college_id,
-                             employer_id, remote_addr, on_start, test)
+    step = new_instance_step(definition_info(definition_id), data, business_key, started_by, scope, remote_addr,
+                             on_start, test)
     write_step(step)
     return step.inst.id
 
 
 def new_instance_step(info: DefinitionInfo, data: dict | None, business_key: str | None, started_by: int | None,
-                      college_id: int | None = None, employer_id: int | None = None, remote_addr: str | None = None,
+                      scope: Mapping[str, ScopeValue | None] | None = None, remote_addr: str | None = None,
                       on_start: Action | None = None, test: bool = False) -> Step:
     """A new instance run until it waits, with the step that would create it (touches no database)."""
     events = HistoryBuffer(NEW_INSTANCE, info.process_key, business_key, started_by, info.reportable,
@@ -473,7 +474,8 @@ def new_instance_step(info: DefinitionInfo, data: dict | None, business_key: str
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
         if data:
             workflow.get_next_task(state=TaskState.READY).data.update(data)
-    inst = Loaded(None, info, 1, "running", business_key, 0, workflow, college_id, employer_id)
+    inst = Loaded(None, info, 1, "running", business_key, 0, workflow)
+    inst.writes.insert(InstanceScope.__table__, [{"instance_id": NEW_INSTANCE, **row} for row in scope_rows(scope)])
     events.add("instance_started", data=events.reportable_data(data or {}))
 
     def first_steps(inst: Loaded, events: HistoryBuffer) -> None:
@@ -482,8 +484,8 @@ def new_instance_step(info: DefinitionInfo, data: dict | None, business_key: str
             on_start(inst, events)
 
     columns = dict(definition_id=info.id, process_key=info.process_key, business_key=business_key,
-                   serializer_version=SERIALIZER_VERSION, started_by=started_by, college_id=college_id,
-                   employer_id=employer_id, created_at=utcnow(), is_test=test)
+                   serializer_version=SERIALIZER_VERSION, started_by=started_by, created_at=utcnow(),
+                   is_test=test)
     return run_step(inst, first_steps, events, new_instance=columns, before=snapshot.Snapshot())
 
 

@@ -136,8 +136,8 @@ def _human_tasks(writes: StepWrites, inst, instance_id, definition, before, afte
         rows.append(dict(
             instance_id=instance_id, task_guid=guid, spec_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             lane=spec.lane, process_key=definition.process_key, process_name=definition.name,
-            business_key=inst.business_key, assignee_id=None, addressed=bool(users), college_id=inst.college_id,
-            employer_id=inst.employer_id, due_at=_due_at(task, props.get("dueDate"), now),
+            business_key=inst.business_key, assignee_id=None, addressed=bool(users),
+            due_at=_due_at(task, props.get("dueDate"), now),
             form_schema=props.get("formJsonSchemaFilename"), form_ui_schema=props.get("formUiSchemaFilename"),
             instructions=(spec.extensions or {}).get("instructionsForEndUser"), created_at=now,
             summary=summary or None, search_text=search_text(inst.business_key, summary),

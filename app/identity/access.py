@@ -6,22 +6,24 @@ app/identity/principal.py.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
+from app.engine import instances_in_scope, scope_text
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
 from app.identity.principal import Principal
 
 
-def _scope_clause(scope: str, principal: Principal, college_col, employer_col) -> ColumnElement:
+def _scope_clause(scope: str, principal: Principal, instance_id) -> ColumnElement:
+    """Instances (by their id column) within a role's scope: all, or those whose scope key holds one of the
+    principal's values (an indexed semi-join on instance_scope)."""
     if scope == "all":
         return true()
-    if scope == "college":
-        return college_col.in_(principal.college_ids) if principal.college_ids else false()
-    if scope == "employer":
-        return employer_col == principal.employer_id if principal.employer_id else false()
-    return false()
+    if scope == "none" or not principal.holds(scope):
+        return false()
+    return instance_id.in_(instances_in_scope(scope, principal.holds(scope)))
 
 
 def real_task() -> ColumnElement:
@@ -31,7 +33,7 @@ def real_task() -> ColumnElement:
 
 def group_task_clause(principal: Principal) -> ColumnElement:
     """Tasks offered to this principal's groups: lane in a role's lanes, within scope, not addressed."""
-    parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.college_id, OpenTask.employer_id))
+    parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.instance_id))
              for lane, scope in principal.lanes_in_scope().items()]
     if not parts:
         return false()
@@ -55,8 +57,7 @@ def task_clause(principal: Principal) -> ColumnElement:
 class TaskFacts:
     assignee_id: int | None
     lane: str | None
-    college_id: int | None
-    employer_id: int | None
+    scope: Mapping[str, str]  # its instance's scope: key -> value (text)
     owner_ids: frozenset[int]
 
 
@@ -74,11 +75,9 @@ def can_see_task(principal: Principal, task: TaskFacts) -> bool:
 def _in_scope(principal: Principal, task: TaskFacts, scope: str) -> bool:
     if scope == "all":
         return any(r.scope == "all" for r in principal.grants)
-    if scope == "college":
-        return task.college_id in principal.college_ids
-    if scope == "employer":
-        return principal.employer_id is not None and task.employer_id == principal.employer_id
-    return False
+    if scope == "none" or scope not in task.scope:
+        return False
+    return task.scope[scope] in {scope_text(v) for v in principal.holds(scope)}
 
 
 def can_be_assigned(candidate: Principal, task: TaskFacts) -> bool:
@@ -128,9 +127,7 @@ def _instance_clause(principal: Principal) -> ColumnElement:
              exists(select(HistoryEvent.id).where(HistoryEvent.instance_id == ProcessInstance.id,
                                                   HistoryEvent.actor_id == principal.id)),
              exists(select(OpenTask.id).where(OpenTask.instance_id == ProcessInstance.id, task_clause(principal)))]
-    roles = principal.grants
-    if any(r.scope == "college" for r in roles) and principal.college_ids:
-        parts.append(ProcessInstance.college_id.in_(principal.college_ids))
-    if any(r.scope == "employer" for r in roles) and principal.employer_id:
-        parts.append(ProcessInstance.employer_id == principal.employer_id)
+    for key in sorted(principal.scopes - {"all", "none"}):
+        if principal.holds(key):
+            parts.append(_scope_clause(key, principal, ProcessInstance.id))
     return or_(*parts)

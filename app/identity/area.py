@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.identity import demo, queries
+from app.identity import demo, queries, scopes
 from app.identity.cli import accounts
 from app.identity.guards import POLICY_KEY, principal
 from app.identity.policy import Policy
@@ -18,7 +18,8 @@ from app.platform.sessions import configure_session_limits
 
 
 def _setup(app: Flask) -> None:
-    app.extensions[POLICY_KEY] = Policy.load(fragments=app.extensions[EXTENSION_KEY].permission_files)
+    areas = app.extensions[EXTENSION_KEY]
+    app.extensions[POLICY_KEY] = Policy.load(fragments=areas.permission_files, scope_keys=areas.scope_providers)
     configure_session_limits(app, queries.session_limits)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -49,5 +50,6 @@ AREA = Area(
     nav=(NavEntry(_l("Operation log"), "oplog.index", permission="oplog.view", order=90),),
     demo=DemoData("identity", demo.load, demo.demo_accounts(demo.ACCOUNTS), after=()),
     cli=(accounts,),
+    scope_providers=scopes.PROVIDERS,
     setup=_setup,
 )

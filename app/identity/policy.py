@@ -22,7 +22,7 @@ from pathlib import Path
 import tomllib
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "config" / "permissions.toml"
-SCOPES = ("none", "college", "employer", "all")
+SCOPES = ("none", "all")  # besides these, a role's scope is a scope key (app/identity/scopes.py)
 
 
 class PolicyError(Exception):
@@ -35,7 +35,7 @@ class Role:
     label: str
     label_en: str
     lanes: frozenset[str]
-    scope: str  # none | college | employer | all
+    scope: str  # none | all | a scope key (college, employer, ...)
     permissions: frozenset[str]
 
 
@@ -46,12 +46,15 @@ class Policy:
     permissions: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, base: Path = POLICY_FILE, fragments: Iterable[Path] = ()) -> Policy:
+    def load(cls, base: Path = POLICY_FILE, fragments: Iterable[Path] = (),
+             scope_keys: Iterable[str] | None = None) -> Policy:
+        """`scope_keys`: the scope keys the application's areas provide (None: any key is accepted)."""
         raw = _read(base)
+        known = None if scope_keys is None else {*SCOPES, *scope_keys}
         roles: dict[str, dict] = {}
         for name, spec in (raw.get("roles") or {}).items():
             scope = spec.get("scope", "none")
-            if scope not in SCOPES:
+            if not isinstance(scope, str) or not scope or (known is not None and scope not in known):
                 raise PolicyError(f"{base}: role {name!r}: unknown scope {scope!r}")
             roles[name] = {"label": spec["label"], "label_en": spec.get("label_en", name), "scope": scope,
                            "lanes": set(spec.get("lanes", [])), "permissions": set(spec.get("permissions", []))}

@@ -9,6 +9,7 @@ from app.identity.access import TaskFacts, can_be_assigned
 from app.identity.models import College, CounselorScope, Employer, Student, User, UserRole
 from app.identity.policy import Policy
 from app.identity.principal import Principal
+from app.identity.scopes import holders_clause, scope_values_of
 from app.platform.extensions import db
 from app.platform.sessions import SessionLimits
 
@@ -52,7 +53,7 @@ def session_limits(user_id: int) -> SessionLimits:
 
 def principal_of(user: User, policy: Policy) -> Principal:
     """The access rules' view of an account (the signed-in user, a candidate assignee, a signer)."""
-    return Principal(user.id, effective_roles(user), user.college_ids, user.employer_id, policy=policy)
+    return Principal(user.id, effective_roles(user), scope_values_of(user), policy=policy)
 
 
 def effective_roles(user: User) -> frozenset[str]:
@@ -75,13 +76,7 @@ def assignable_users(task: TaskFacts, policy: Policy, limit: int = 500) -> list[
             if task.lane not in role.lanes or role.scope == "none":
                 continue
             has_role = User.id.in_(select(UserRole.user_id).where(UserRole.role == role.name))
-            if role.scope == "employer":
-                parts.append(and_(has_role, User.employer_id == task.employer_id) if task.employer_id else false())
-            elif role.scope == "college":
-                parts.append(and_(has_role, User.id.in_(select(CounselorScope.user_id).where(
-                    CounselorScope.college_id == task.college_id))) if task.college_id else false())
-            else:
-                parts.append(has_role)
+            parts.append(has_role if role.scope == "all" else and_(has_role, holders_clause(role.scope, task.scope)))
         candidates = or_(*parts) if parts else false()
     users = db.session.execute(select(User).where(candidates, User.active.is_(True))
                                .order_by(User.display_name, User.username).limit(limit)).scalars()

@@ -133,7 +133,7 @@ def apply_for_booth(user_id: int, fair_id: int, position_ids: list[int], hall_co
         }
         application.instance_id = engine.start_instance(
             definition, data, business_key=domain.booth_application_key(application.id), started_by=user.id,
-            employer_id=employer.id)
+            scope={"employer": employer.id})
         uow.commit()
         return application.id
 

@@ -180,7 +180,7 @@ def invite(employer_user_id: int, student_id: int, position_id: int, slot: domai
         }
         invitation.instance_id = engine.start_instance(
             definition, data, business_key=domain.invitation_key(invitation.id), started_by=user.id,
-            college_id=student.college_id, employer_id=employer.id)
+            scope={"college": student.college_id, "employer": employer.id})
         uow.commit()
         return invitation.id
 

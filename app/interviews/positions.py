@@ -144,7 +144,7 @@ def submit_position(user_id: int, position_id: int, now: datetime | None = None)
             "lane_owners": {"employer": [user.id]},
         }
         position.instance_id = engine.start_instance(definition, data, business_key=domain.position_key(position.id),
-                                                     started_by=user.id, employer_id=employer.id)
+                                                     started_by=user.id, scope={"employer": employer.id})
         uow.commit()
         return position.instance_id
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from app.engine import scope_of
 from app.engine.models import OpenTask, OpenTaskOwner
 from app.notifications.kinds import N_, Kind, moment, translated
 from app.notifications.links import path_for
@@ -163,7 +164,8 @@ def task_candidates(task, conn: Connection | Session | None = None) -> list[int]
     else everyone whose role may take its lane's group tasks within the task's scope (administrators
     excepted: they may take anything, and would be told about everything)."""
     from app.identity.guards import current_policy
-    from app.identity.models import CounselorScope, User, UserRole
+    from app.identity.models import User, UserRole
+    from app.identity.scopes import holders_clause
 
     conn = conn if conn is not None else db.session
     if task.assignee_id is not None:
@@ -172,15 +174,13 @@ def task_candidates(task, conn: Connection | Session | None = None) -> list[int]
         return sorted(conn.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
                                    ).scalars().all())
     found: set[int] = set()
+    scope = scope_of(task.instance_id, conn)
     for role in current_policy().values():
         if task.lane not in role.lanes or role.scope == "none" or "instance.manage" in role.permissions:
             continue
         query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
             UserRole.role == role.name, User.active.is_(True))
-        if role.scope == "college":
-            query = query.join(CounselorScope, CounselorScope.user_id == User.id).where(
-                CounselorScope.college_id == task.college_id)
-        elif role.scope == "employer":
-            query = query.where(User.employer_id == task.employer_id)
+        if role.scope != "all":
+            query = query.where(holders_clause(role.scope, scope))
         found.update(conn.execute(query).scalars())
     return sorted(found)

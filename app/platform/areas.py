@@ -9,7 +9,8 @@ platform takes, at application start:
 - its blueprints (each with its own `templates/` folder) and CLI commands;
 - its permissions file (`app/<name>/permissions.toml`, merged into the policy: app/identity/policy.py);
 - its menu entries, demo data (with the demo data it must follow), report definitions and periodic jobs;
-- the scope keys its instances and tasks carry (who else may see them: a college, an employer...);
+- the scope keys its instances and tasks carry (who else may see them: a college, an employer...), and
+  where a user's values of a key come from (scope providers);
 - the kinds of notification it sends, what its tasks mean when they become someone's (task notices), and
   the live-event channels its pages listen to, with who may listen (docs/notifications.md, docs/live.md).
 
@@ -78,6 +79,18 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class ScopeProvider:
+    """Where a scope key's values come from for a user (docs/areas.md, Scope keys). `values_of(user)`: the
+    values the account holds (a counselor's colleges); `holders(value)`: a SELECT of the ids of the accounts
+    holding that value (the value as the engine keeps it: text), for the assignee picker and notices. A
+    role with `scope = "<key>"` then sees the instances and group tasks whose scope `key` is one of them."""
+
+    key: str
+    values_of: Callable[[Any], Iterable[int | str]]
+    holders: Callable[[str], Any]
+
+
+@dataclass(frozen=True)
 class DemoAccount:
     username: str
     name: str
@@ -130,6 +143,7 @@ class Area:
     cli: tuple[click.Command, ...] = ()
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     scope_keys: tuple[str, ...] = ()
+    scope_providers: tuple[ScopeProvider, ...] = ()  # scope keys it supplies users' values for
     notification_kinds: tuple[Any, ...] = ()  # app.notifications.Kind: what it may notify(...) people of
     task_notices: tuple[Any, ...] = ()  # app.notifications.TaskNotice: its tasks' own "new task" texts
     live_channels: tuple[Any, ...] = ()  # app.platform.live.LiveChannel: channel prefixes and who may listen
@@ -183,6 +197,12 @@ class Registry:
         self.forms_dirs = [d for a in self.areas if (d := a.resolved_forms_dir()) is not None]
         _unique_files(self.bpmn_dirs, "*.bpmn", "BPMN file")
         _unique_files(self.forms_dirs, "*.json", "form file")
+        #: scope key -> its provider (two areas providing one key stop the start)
+        self.scope_providers: dict[str, ScopeProvider] = {}
+        for provider in (p for a in self.areas for p in a.scope_providers):
+            if provider.key in self.scope_providers:
+                raise AreaError(f"scope key {provider.key!r} is provided twice")
+            self.scope_providers[provider.key] = provider
 
     @property
     def permission_files(self) -> list[Path]:

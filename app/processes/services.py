@@ -46,8 +46,8 @@ def start_process(principal: Principal, process_key: str, remote_addr: str | Non
     try:
         with unit_of_work() as uow:
             instance_id = engine.start_instance(
-                definition, data, started_by=principal.id, college_id=student.college_id if student else None,
-                employer_id=user.employer_id, remote_addr=remote_addr)
+                definition, data, started_by=principal.id, remote_addr=remote_addr,
+                scope={"college": student.college_id if student else None, "employer": user.employer_id})
             uow.commit()
     except engine.EngineError as err:
         raise ProcessActionRefused(str(err)) from None

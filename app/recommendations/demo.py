@@ -82,7 +82,8 @@ def _start(student: Student, at: datetime) -> int:
         user = uow.get(User, student.user_id)
         data = starter_data(user, student)
         data["lane_owners"] = {definition.starter_lane: [user.id]} if definition.starter_lane else {}
-        instance_id = engine.start_instance(definition, data, started_by=user.id, college_id=student.college_id)
+        instance_id = engine.start_instance(definition, data, started_by=user.id,
+                                            scope={"college": student.college_id})
         uow.commit()
     return instance_id
 

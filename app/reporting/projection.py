@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import bindparam, delete, insert, select, update
 
-from app.engine.models import HistoryEvent, ProcessInstance
+from app.engine.models import HistoryEvent, InstanceScope, ProcessInstance
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.uow import unit_of_work
@@ -96,12 +96,20 @@ def _apply_batch(settle_s: float, batch: int) -> tuple[int, bool]:
     return len(settled), len(rows) == batch and len(settled) == len(rows)
 
 
+def _college_id(value: str | None) -> int | None:
+    """The instance's college (its scope key "college", kept as text by the engine) as the facts hold it."""
+    return int(value) if value is not None and value.isdigit() else None
+
+
 def _apply(uow, events: list) -> None:
     instance_ids = {e.instance_id for e in events}
     if not instance_ids:
         return
+    college = (select(InstanceScope.value).where(InstanceScope.instance_id == ProcessInstance.id,
+                                                  InstanceScope.key == "college")
+               .correlate(ProcessInstance).scalar_subquery().label("college"))
     instances = {r.id: r for r in _chunked(uow, select(ProcessInstance.id, ProcessInstance.definition_id,
-                                                              ProcessInstance.college_id, ProcessInstance.is_test),
+                                                              college, ProcessInstance.is_test),
                                            ProcessInstance.id, instance_ids)}
     real = {i for i, r in instances.items() if not r.is_test}
     events = [e for e in events if e.instance_id in real]
@@ -118,7 +126,7 @@ def _apply(uow, events: list) -> None:
             inst = instances[event.instance_id]
             facts[event.instance_id] = dict(
                 instance_id=event.instance_id, process_key=event.process_key, definition_id=inst.definition_id,
-                college_id=inst.college_id, started_at=None, ended_at=None, ended_week=None, end_state=None,
+                college_id=_college_id(inst.college), started_at=None, ended_at=None, ended_week=None, end_state=None,
                 end_event=None, duration_s=None, path="", path_hash=None)
         changed_facts.add(event.instance_id)
         return facts[event.instance_id]

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, func, or_, select, union_all
 
+from app.engine import scope_of
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefinition, ProcessInstance, TaskSubmission
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 from app.identity.guards import current_policy
@@ -169,7 +170,7 @@ def task_facts(task_guid: str):
         return None, None
     task = rows[0][0]
     owners = frozenset(user_id for _task, user_id in rows if user_id is not None)
-    return task, TaskFacts(task.assignee_id, task.lane, task.college_id, task.employer_id, owners)
+    return task, TaskFacts(task.assignee_id, task.lane, scope_of(task.instance_id), owners)
 
 
 def assignee_name(user_id: int | None) -> str | None:

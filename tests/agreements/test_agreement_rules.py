@@ -53,7 +53,7 @@ def test_offer_starts_the_process_for_the_student(people):
     assert row.response_deadline is not None and row.instance_id is not None
     instance = db.session.get(ProcessInstance, row.instance_id)
     assert instance.business_key == f"AGR-{agreement_id}" and instance.process_key == "tripartite_agreement"
-    assert instance.college_id == people.college.id and instance.employer_id == row.employer_id
+    assert engine.scope_of(instance.id) == {"college": str(people.college.id), "employer": str(row.employer_id)}
     task = open_task(row.instance_id, "student_respond")
     owners = db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id)
                                 ).scalars().all()
@@ -410,7 +410,7 @@ def test_employer_registration_and_qualification_review(people, ctx, unique):
     instance_id = db.session.execute(select(ProcessInstance.id).where(
         ProcessInstance.business_key == f"EMP-{employer_id}")).scalar_one()
     task = open_task(instance_id, "qualification_review")
-    assert task.lane == "career_office" and task.employer_id == employer_id
+    assert task.lane == "career_office" and engine.scope_of(instance_id) == {"employer": str(employer_id)}
     assert engine.task_data(task.task_guid)["qualification_file"] == ref
     _student, student_no = people.student()
     with pytest.raises(AgreementError, match="尚未通过"):

@@ -26,7 +26,8 @@ EMPLOYER, OTHER_EMPLOYER, COLLEGE, OTHER_COLLEGE = 70, 71, 30, 31
 
 
 def who(user_id: int, role: str, colleges=(), employer_id=None) -> Principal:
-    return Principal(user_id, frozenset({role}), frozenset(colleges), employer_id, policy=POLICY)
+    scope = {"college": frozenset(colleges), "employer": frozenset() if employer_id is None else {employer_id}}
+    return Principal(user_id, frozenset({role}), scope, policy=POLICY)
 
 
 def facts(status: str = domain.IN_FORCE) -> AgreementFacts:

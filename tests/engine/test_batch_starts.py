@@ -18,15 +18,17 @@ def _task(instance_id: int) -> tuple:
     task = db.session.execute(select(OpenTask).where(OpenTask.instance_id == instance_id)).scalar_one()
     owners = set(db.session.execute(select(OpenTaskOwner.user_id).where(OpenTaskOwner.open_task_id == task.id))
                  .scalars())
-    return task.spec_id, task.name, task.lane, task.business_key, task.college_id, task.due_at is not None, owners
+    return (task.spec_id, task.name, task.lane, task.business_key, engine.scope_of(instance_id),
+            task.due_at is not None, owners)
 
 
 def test_a_batch_start_writes_what_single_starts_write(ctx, unique):
     definition = deploy_one(b.simple(f"p_{unique}"))
     users = [make_user(f"u{i}_{unique}") for i in range(3)]
     single = engine.start_instance(definition, {"amount": 1, "lane_owners": {"staff": [users[0]]}},
-                                   business_key=f"K0-{unique}", college_id=None)
-    starts = [engine.NewInstance({"amount": i, "lane_owners": {"staff": [users[i]]}}, f"K{i}-{unique}", users[0])
+                                   business_key=f"K0-{unique}", scope={"college": 5, "employer": None})
+    starts = [engine.NewInstance({"amount": i, "lane_owners": {"staff": [users[i]]}}, f"K{i}-{unique}", users[0],
+                                 {"college": i} if i else {})
               for i in range(3)]
     ids = engine.start_instances(definition, starts, batch=2)  # two transactions
     assert len(set(ids)) == 3 and single not in ids
@@ -37,8 +39,9 @@ def test_a_batch_start_writes_what_single_starts_write(ctx, unique):
     for i, instance_id in enumerate(ids):
         assert events(instance_id) == events(single)
         assert _task(instance_id)[:3] == _task(single)[:3]
-        assert _task(instance_id)[3:] == (f"K{i}-{unique}", None, True, {users[i]})
+        assert _task(instance_id)[3:] == (f"K{i}-{unique}", {"college": str(i)} if i else {}, True, {users[i]})
         assert engine.get_state(instance_id).data["total"] == 2 * i
+    assert engine.scope_of(single) == {"college": "5"}  # a key given None carries no scope
     # the history rows point at their own instance, and every step's reportable data went with it
     started = dict(db.session.execute(select(HistoryEvent.instance_id, HistoryEvent.data).where(
         HistoryEvent.instance_id.in_(ids), HistoryEvent.event_type == "instance_started")).all())

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import text
+from sqlalchemy import inspect as sa_inspect, text
 
 from app import create_app
 from app.platform.extensions import db
@@ -76,3 +76,26 @@ def test_waiting_message_catches_become_indexed_correlation_rows(old_database):
     with db.engine.connect() as conn:
         back = conn.execute(text("SELECT instance_id, message_name FROM message_subscription ORDER BY 1")).all()
     assert [tuple(r) for r in back] == [(1, "paid"), (2, "paid")]
+
+
+def test_college_and_employer_columns_become_the_generic_instance_scope(old_database):
+    upgrade(revision="d7b3e1f40a21")
+    with db.engine.begin() as conn:
+        _instance(conn, 1, "AGR-1")
+        _instance(conn, 2, None)
+        conn.execute(text("UPDATE process_instance SET college_id = 3, employer_id = 7 WHERE id = 1"))
+        conn.execute(text("INSERT INTO open_task (id, instance_id, task_guid, spec_id, name, lane, process_key, "
+                          "process_name, addressed, college_id, employer_id, created_at) VALUES "
+                          "(1, 1, 'g1', 't', 't', 'counselor', 'p', 'p', false, 3, 7, :now)"),
+                     {"now": datetime.now(timezone.utc).replace(tzinfo=None)})
+    upgrade(revision="d4f1a7c3e920")
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT instance_id, key, value FROM instance_scope ORDER BY 1, 2")).all()
+        columns = {c["name"] for c in sa_inspect(conn).get_columns("open_task")}
+    assert [tuple(r) for r in rows] == [(1, "college", "3"), (1, "employer", "7")]
+    assert not {"college_id", "employer_id"} & columns
+    downgrade(revision="d7b3e1f40a21")
+    with db.engine.connect() as conn:
+        instances = conn.execute(text("SELECT id, college_id, employer_id FROM process_instance ORDER BY id")).all()
+        task = conn.execute(text("SELECT college_id, employer_id FROM open_task")).one()
+    assert [tuple(r) for r in instances] == [(1, 3, 7), (2, None, None)] and tuple(task) == (3, 7)

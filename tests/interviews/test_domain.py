@@ -14,7 +14,8 @@ POLICY = Policy.load(fragments=[__import__("pathlib").Path(__file__).resolve().p
 
 
 def who(roles, user_id=1, employer_id=None) -> Principal:
-    return Principal(user_id, frozenset(roles), frozenset(), employer_id, policy=POLICY)
+    return Principal(user_id, frozenset(roles), {"employer": frozenset() if employer_id is None else {employer_id}},
+                     policy=POLICY)
 
 
 def position(**overrides) -> domain.PositionInput:

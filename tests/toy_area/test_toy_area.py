@@ -117,3 +117,69 @@ def test_an_unchanged_process_in_a_new_folder_keeps_its_version(toy, tmp_path):
     assert again == {"employment_recommendation": before}
     assert len(web.query(select(ProcessDefinition.id).where(
         ProcessDefinition.process_key == "employment_recommendation"))) == 1
+
+
+KEEPER_ROLE = """
+[roles.toy_keeper]
+label = "货架管理员"
+label_en = "Shelf keeper"
+lanes = ["toy_shelf"]
+scope = "shelf"
+permissions = ["inbox.view", "task.work", "task.claim", "instance.view"]
+"""
+
+
+def test_a_scope_key_of_the_toy_area_decides_who_sees_and_takes_its_tasks(toy, tmp_path):
+    """The toy area adds the scope key `shelf` with its own provider (tests/toy_area/scopes.py); a role with
+    that scope (the platform adds it to config/permissions.toml, here to a copy) sees the group tasks and the
+    instances of its shelves only, and only the shelf's keepers are offered a shelf task."""
+    web, deployed = toy
+    from app import engine
+    from app.identity.access import can_claim_task, can_see_task, instance_clause
+    from app.identity.models import User, UserRole
+    from app.identity.policy import POLICY_FILE, Policy, PolicyError
+    from app.identity.queries import assignable_users, principal_of
+    from app.platform.areas import registry
+    from app.platform.extensions import db
+    from app.platform.uow import unit_of_work
+    from app.tasklist.queries import InboxQuery, list_tasks, task_facts
+
+    assert "toy_shelf" in deployed
+    base = tmp_path / "permissions.toml"
+    base.write_text(POLICY_FILE.read_text(encoding="utf-8") + KEEPER_ROLE, encoding="utf-8")
+    unique = tmp_path.name[-6:].lower().replace("_", "")
+    with web.app.app_context():
+        reg = registry()
+        assert "shelf" in reg.scope_providers and {"college", "employer"} <= set(reg.scope_providers)
+        with pytest.raises(PolicyError, match="shelf"):  # a scope no area provides stops the start
+            Policy.load(base, reg.permission_files, scope_keys=("college", "employer"))
+        policy = Policy.load(base, reg.permission_files, scope_keys=reg.scope_providers)
+        with unit_of_work() as uow:
+            keepers = [User(username=f"keeper_{shelf}_{unique}", display_name=f"Keeper {shelf}",
+                            roles=[UserRole(role="toy_keeper")]) for shelf in ("a", "b")]
+            uow.add_all(keepers)
+            uow.commit()
+        keeper_a, keeper_b = (principal_of(db.session.get(User, k.id), policy) for k in keepers)
+        assert keeper_a.holds("shelf") == {"a"} and keeper_b.holds("shelf") == {"b"}
+
+        definition = engine.latest_definition("toy_shelf")
+        on_a = engine.start_instance(definition, {}, scope={"shelf": "a"})
+        on_b = engine.start_instance(definition, {}, scope={"shelf": "b"})
+        assert engine.scope_of(on_a) == {"shelf": "a"}
+        task_a, task_b = (db.session.execute(select(OpenTask.task_guid).where(OpenTask.instance_id == i)).scalar_one()
+                          for i in (on_a, on_b))
+
+        for view in ("groups", "mine", "unassigned"):
+            shown = {row.task_guid for row in list_tasks(keeper_a, InboxQuery(view=view)).rows}
+            assert task_a in shown and task_b not in shown, view
+        visible = set(db.session.execute(select(ProcessInstance.id).where(
+            ProcessInstance.id.in_((on_a, on_b)), instance_clause(keeper_a))).scalars())
+        assert visible == {on_a}
+        _task, facts_a = task_facts(task_a)
+        _task, facts_b = task_facts(task_b)
+        assert facts_a.scope == {"shelf": "a"}
+        assert can_see_task(keeper_a, facts_a) and can_claim_task(keeper_a, facts_a)
+        assert not can_see_task(keeper_a, facts_b) and not can_claim_task(keeper_a, facts_b)
+        assert [u.id for u in assignable_users(facts_a, policy)] == [keepers[0].id]
+        assert [u.id for u in assignable_users(facts_b, policy)] == [keepers[1].id]
+        db.session.rollback()
