@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.agreements import queries as agreement_queries
 from app.bookings import domain, live_events
@@ -381,3 +381,12 @@ def screen_of(resource: Resource) -> tuple[dict | None, list[DeviceJob]]:
                                                            DeviceJob.kind == SCREEN)
                                    .order_by(DeviceJob.id.desc()).limit(10)).scalars())
     return (state.state if state else None), sent
+
+
+def robots_without_paper() -> list[tuple[str, str, int]]:
+    """Print robots holding jobs out of paper, for the desk: (name, location, jobs waiting)."""
+    rows = db.session.execute(select(Resource.name, Resource.location, func.count(DeviceJob.id))
+                              .join(DeviceJob, DeviceJob.resource_id == Resource.id)
+                              .where(DeviceJob.status == OUT_OF_PAPER)
+                              .group_by(Resource.id, Resource.name, Resource.location).order_by(Resource.name)).all()
+    return [tuple(row) for row in rows]

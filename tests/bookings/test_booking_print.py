@@ -186,6 +186,7 @@ def test_out_of_paper_waits_and_prints_on_once_paper_is_loaded(web, robot, webho
     job = _last_job(web, student)
     _relay_until(web, webhook, robot.printer, job.id, "out_of_paper", secret)
     assert "out_of_paper" in web.client(student).get("/bookings/print").get_data(as_text=True)
+    assert 'id="robots-without-paper"' in web.client(ROLE_USERS["staff"]).get("/bookings/desk").get_data(as_text=True)
     robot.simulator.adjust(robot.printer, paper=50)
     assert _relay_until(web, webhook, robot.printer, job.id, "done", secret).printed == 2
 
