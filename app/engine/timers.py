@@ -76,21 +76,29 @@ def fire_or_hand_out(still_leader: Callable[[], bool] = lambda: True) -> int:
             if not still_leader():
                 break
         return woken
-    return hand_out(enqueue, current_app.config.get("TIMER_BATCH", 200))
+    return hand_out(enqueue, current_app.config.get("TIMER_BATCH", 200), still_leader=still_leader)
 
 
-def hand_out(enqueue: Callable[[list[int]], None], batch: int = 200, limit: int = 200_000) -> int:
-    """Lease the due timers of up to `limit` instances and enqueue them in batches of `batch` instance ids."""
+def hand_out(enqueue: Callable[[list[int]], None], batch: int = 200, limit: int = 200_000,
+             still_leader: Callable[[], bool] = lambda: True) -> int:
+    """Lease the due timers of up to `limit` instances and enqueue them in batches of `batch` instance ids.
+    Each batch is claimed by a guarded update (only rows still due move to the lease; RETURNING says which):
+    a batch another scheduler claimed meanwhile (a leadership change mid-wave) is not enqueued twice."""
     ids = _due_instances(limit)
+    handed = 0
     for start in range(0, len(ids), batch):
-        chunk = ids[start:start + batch]
+        if start and not still_leader():
+            break
         now = utcnow()
         with unit_of_work() as session:
-            session.execute(update(T).where(T.c.instance_id.in_(chunk), T.c.due_at <= now)
-                            .values(due_at=now + HANDOUT_LEASE))
+            claimed = list(dict.fromkeys(session.execute(
+                update(T).where(T.c.instance_id.in_(ids[start:start + batch]), T.c.due_at <= now)
+                .values(due_at=now + HANDOUT_LEASE).returning(T.c.instance_id)).scalars()))
             session.commit()
-        enqueue(chunk)
-    return len(ids)
+        if claimed:
+            enqueue(claimed)
+            handed += len(claimed)
+    return handed
 
 
 def fire_instances(instance_ids: list[int]) -> int:

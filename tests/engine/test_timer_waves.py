@@ -106,3 +106,23 @@ def test_a_wave_of_due_timers_is_fired_once_by_two_workers_and_none_is_lost(ctx,
     assert db.session.execute(select(func.count()).select_from(OpenTask).where(
         OpenTask.instance_id.in_(ids), OpenTask.spec_id == "next")).scalar() == WAVE
     assert db.session.execute(select(func.count()).select_from(Timer).where(Timer.instance_id.in_(ids))).scalar() == 0
+
+
+def test_a_batch_claimed_by_another_scheduler_meanwhile_is_not_handed_out_twice(ctx, unique, monkeypatch):
+    xml = b.process(f"claim_{unique}", b.start(), b.catch("wait", b.timer("timeDate", "due")), b.user("next"),
+                    b.end(), b.chain("start", "wait", "next", "end"))
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
+    ids = engine.start_instances(deploy_one(xml), [engine.NewInstance({"due": due.isoformat()}) for _ in range(6)])
+    while datetime.now(timezone.utc) <= due:
+        time.sleep(0.1)
+    first, second = [], []
+    db.session.rollback()
+    seen = timers._due_instances(100)  # what a leader read before losing its lease
+    assert set(ids) <= set(seen)
+    assert timers.hand_out(first.append, batch=4) >= 6  # the new leader claims them all
+    monkeypatch.setattr(timers, "_due_instances", lambda limit: seen)
+    assert timers.hand_out(second.append, batch=4) == 0 and second == []  # the old one claims none of them
+    assert set(ids) <= {i for batch in first for i in batch}
+    with unit_of_work() as uow:  # the batches are leased: their timers wait for the workers or the lease's end
+        assert set(uow.execute(select(Timer.instance_id).where(Timer.instance_id.in_(ids))).scalars()) == set(ids)
+        uow.commit()
