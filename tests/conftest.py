@@ -77,22 +77,27 @@ def pytest_sessionstart(session):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "one_backend: run on PostgreSQL when it is there, else on SQLite")
+    config.addinivalue_line("markers", "fresh_machine_pass: what `make run` gives a newcomer (SQLite, embedded "
+                                       "Redis); CI runs it in its fresh-machine pass, not in the pass with servers")
 
 
 def pytest_collection_modifyitems(config, items):
     """The browser tests (tests/e2e) and tests marked one_backend (the fuzz test) run once: on PostgreSQL
-    (production's database) when it is there, else on SQLite (a fresh machine). Every other test runs on both."""
-    if _PG_PROBLEM is not None:
-        return
-    keep, drop = [], []
-    for item in items:
+    (production's database) when it is there, else on SQLite (a fresh machine). Every other test runs on both.
+    Under CI, tests marked fresh_machine_pass wait for CI's fresh-machine pass."""
+    def dropped(item) -> bool:
+        if os.environ.get("CI") and item.get_closest_marker("fresh_machine_pass") is not None:
+            return True
+        if _PG_PROBLEM is not None:
+            return False
         spec = getattr(item, "callspec", None)
         on_sqlite = spec is not None and "sqlite" in spec.params.values()
-        once = item.path.parent.name == "e2e" or item.get_closest_marker("one_backend") is not None
-        (drop if on_sqlite and once else keep).append(item)
+        return on_sqlite and (item.path.parent.name == "e2e" or item.get_closest_marker("one_backend") is not None)
+
+    drop = [item for item in items if dropped(item)]
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+        items[:] = [item for item in items if not dropped(item)]
 
 
 BACKENDS = ["sqlite", "postgresql"]

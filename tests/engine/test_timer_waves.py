@@ -10,6 +10,7 @@ import multiprocessing
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from app import engine
@@ -58,6 +59,7 @@ def _workers(ctx, n: int, kill_one_after: tuple[list[int], int] | None = None) -
     return killed_at
 
 
+@pytest.mark.one_backend  # the SQLite claim is checked by the next test; the wave is long
 def test_a_wave_of_due_timers_is_fired_once_by_two_workers_and_none_is_lost(ctx, unique, monkeypatch):
     xml = b.process(f"wave_{unique}", b.start(), b.catch("wait", b.timer("timeDate", "due")), b.user("next"),
                     b.end(), b.chain("start", "wait", "next", "end"))
