@@ -269,6 +269,8 @@ def test_the_webhook_refuses_bad_signatures_stale_and_bad_events_and_takes_a_rep
     for junk in (b"not json", b"[1, 2]", json.dumps({"device_id": robot.printer.id, "type": "print_job"}).encode()):
         signed = {webhook.SIGNATURE_HEADER: webhook.sign(junk, secret)}
         assert client.post(EVENTS_URL, data=junk, headers=signed, content_type="application/json").status_code == 400
+    for data in ({"job_id": job.device_job_id, "status": "no such status"}, {"status": "done", "pages": 1}):
+        assert _post_event(client, _event(robot.printer.id, 10**12, data), secret).status_code == 400
     assert _job(web, job.id).status != "printing"
     first = _post_event(client, event, secret)
     assert first.status_code == 200 and first.json["result"] == "applied" and _job(web, job.id).status == "printing"

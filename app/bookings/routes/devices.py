@@ -129,4 +129,7 @@ def device_events():
         event = webhook.verify(body, request.headers.get(webhook.SIGNATURE_HEADER), secret)
     except webhook.InvalidSignature as err:
         return jsonify(error="bad_signature", message=str(err)), 400
-    return jsonify(result=device_jobs.receive(event, 2 * webhook.TOLERANCE_S)), 200
+    try:
+        return jsonify(result=device_jobs.receive(event, 2 * webhook.TOLERANCE_S)), 200
+    except (ValueError, TypeError, KeyError, AttributeError) as err:  # signed, but its data is not what it says
+        return jsonify(error="bad_payload", message=str(err)[:200]), 400
