@@ -2,7 +2,8 @@
 robot; the job goes through the worker's entry point to a device simulator of this test's own, whose status
 events come back through the platform's signed webhook route (over loopback HTTP, as from a real gateway) and
 reach the open page as live events: out of paper, then printed once paper is loaded, with no reload. Staff
-put an announcement on a big screen and see it there. Screenshots in test-artifacts/."""
+put an announcement on a big screen and see it there. A room's calendar shows a slot booked elsewhere as taken,
+without reloading. Screenshots in test-artifacts/."""
 from __future__ import annotations
 
 import secrets
@@ -10,6 +11,7 @@ import secrets
 import pytest
 
 from app.bookings import domain
+from app.bookings.models import Resource
 from tests.bookings.test_booking_print import _account, _resource, _signed_agreement
 from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
 from tests.e2e.test_interviews_browser import no_sideways_scrolling, sign_in
@@ -86,3 +88,30 @@ def test_print_the_agreement_on_a_phone_and_watch_its_status_live(web, live_serv
     assert gateway.inspect(screen)["state"]["text"] == "下午两点宣讲会移至 3 楼报告厅"
     shot(staff, "04-screen", backend)
     assert browser.blocked == []
+
+
+def test_the_calendar_shows_a_slot_taken_elsewhere_without_reloading(web, live_server, browser):  # noqa: F811
+    """Two students on one room's calendar: when one books a slot (here through the web by another session),
+    the other's open page shows it taken by itself, from the resource's live channel."""
+    import uuid
+    from datetime import date, datetime, time, timedelta
+
+    backend = web.app.config["BACKEND"]
+    room = web.add(Resource(
+        code=f"LIVE-{uuid.uuid4().hex[:8]}", name=f"面试间 {uuid.uuid4().hex[:4]}", kind=domain.INTERVIEW_ROOM,
+        location="就业指导中心 2 楼", booking_mode=domain.DIRECT, opens="08:00", closes="20:00", closed_weekdays=[],
+        closed_dates=[], slot_minutes=60, max_minutes=60, advance_days=14, grace_minutes=10, remind_minutes=30,
+        roles=["student"], devices=[], description="", active=True))
+    day = date.today() + timedelta(days=2)
+    start = datetime.combine(day, time(15), domain.LOCAL_TZ).isoformat()
+    watcher = sign_in(browser, live_server, _account(web), PHONE)
+    watcher.goto(f"{live_server}/bookings/resources/{room}?day={day.isoformat()}")
+    watcher.wait_for_selector("html[data-live=open]", timeout=WAIT)
+    watcher.evaluate("window.__samePage = true")
+    assert watcher.locator(f"li.slot-free[data-start='{start}']").count() == 1
+    booked = web.client(_account(web)).post(f"/bookings/resources/{room}/book",
+                                             data={"start": start, "slots": "1", "purpose": "模拟面试"})
+    assert booked.status_code == 303
+    watcher.wait_for_selector(f"li.slot-taken[data-start='{start}']", timeout=WAIT)
+    assert watcher.evaluate("window.__samePage === true")
+    shot(watcher, "05-calendar-live", backend)
