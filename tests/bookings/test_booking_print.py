@@ -321,6 +321,8 @@ def test_staff_put_an_announcement_a_page_and_a_board_on_a_screen(web, simulator
         assert _post_event(client, event, secret).status_code == 200
     state = web.query(select(DeviceState.state).where(DeviceState.device_id == device.id))[0][0]
     assert state["showing"] == simulator.inspect(device)["state"]["showing"]
+    calendar = staff.get(f"/bookings/resources/{resource_id}").get_data(as_text=True)  # the resource's page
+    assert 'id="screen-now"' in calendar and f'data-showing="{state["showing"]}"' in calendar
     student = web.client(student)
     assert student.get(url).status_code in (403, 404)
     assert student.post(url, data={"what": "text", "text": "x"}).status_code in (403, 404)

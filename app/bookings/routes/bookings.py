@@ -48,12 +48,14 @@ def calendar(resource_id: int):
         first = first - timedelta(days=first.weekday())
     days = queries.calendar(principal(), resource, first, 7 if view == "week" else 1)
     subscribe_page(live_events.resource_channel(resource.id))
+    showing = device_jobs.screen_of(resource)[0] if resource.kind == domain.BIG_SCREEN \
+        and domain.is_manager(principal()) else None
     step = timedelta(days=7 if view == "week" else 1)
     return render_template("bookings/calendar.html", resource=resource, days=days, view=view, first=first,
                            previous=first - step, following=first + step, today=today,
                            may_book=domain.may_book(principal().roles, resource.roles or ())
                            and principal().can("booking.create") and resource.booking_mode != domain.NOT_BOOKABLE,
-                           message=None)
+                           message=None, showing=showing)
 
 
 def _slot_from_form(resource):
