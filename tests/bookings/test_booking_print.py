@@ -341,7 +341,7 @@ def test_booking_changes_reach_the_calendar_and_the_bookers_channel(web):
     room = web.scalar(select(Resource.id).where(Resource.code == "ROOM-B"))
     student = web.client(demo_student)
     page = student.get(f"/bookings/resources/{room}").get_data(as_text=True)
-    assert f"resource:{room}" in page and 'data-live-events="slots"' in page
+    assert f"resource:{room}" in page and 'data-live-events="slots screen"' in page
     day = date.today() + timedelta(days=3)
     while day.weekday() == 6:
         day += timedelta(days=1)
