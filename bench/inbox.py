@@ -56,6 +56,8 @@ def generate(conn, tasks: int, history: int, students: int, colleges: int) -> No
                    CASE WHEN r >= 0.75 AND g % 3 = 0 THEN {students + colleges} + 1 + g % 10 END,
                    now() + ((g % 30) - 5) * interval '1 day', now() - (g % 1000) * interval '1 minute', r < 0.4
             FROM (SELECT g, 1 + g % {tasks // 2} AS i, random() AS r FROM generate_series(1, {tasks}) g) t;
+        INSERT INTO open_task_scope (open_task_id, key, value, lane)
+            SELECT t.id, s.key, s.value, t.lane FROM open_task t JOIN instance_scope s ON s.instance_id = t.instance_id;
         INSERT INTO open_task_owner (open_task_id, user_id)
             SELECT id, 1 + id % {students} FROM open_task WHERE lane = 'student';
         INSERT INTO history_event (instance_id, process_key, business_key, event_type, at, actor_id, lane,

@@ -102,6 +102,8 @@ def generate(conn, instances: int, graduates: int, colleges: int, majors: int) -
             SELECT id, md5(id || ':open')::uuid::text, 'review', '辅导员审核', 'counselor', '{PROCESS}', '审批流程',
                    'BK' || id, false, t0 + interval '3 days', t0
             FROM bench_inst WHERE status = 'running';
+        INSERT INTO open_task_scope (open_task_id, key, value, lane)
+            SELECT t.id, s.key, s.value, t.lane FROM open_task t JOIN instance_scope s ON s.instance_id = t.instance_id;
         INSERT INTO engine_incident (instance_id, kind, message, attempts, opened_at)
             SELECT id, 'job_failed', 'ConnectionError: device offline', 3, t0 FROM bench_inst
             WHERE status = 'running' AND id % 50 = 0;

@@ -30,6 +30,7 @@ class Entry:
     step_count: int
     workflow: Any
     open_tasks: tuple[str, ...]
+    scope: dict | None = None
 
 
 class _Cache:

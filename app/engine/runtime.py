@@ -115,6 +115,7 @@ class Loaded:
     business_key: str | None
     step_count: int
     workflow: Any
+    scope: dict[str, str] | None = None  # key -> value; None until read (`scope_values`)
     new_status: str | None = None
     new_definition: DefinitionInfo | None = None
     steps: int = 0
@@ -123,6 +124,12 @@ class Loaded:
     # Rows the action itself changes besides the workflow (a job's result, a migrated task's process
     # name); written in the step's transaction, before its own rows.
     writes: StepWrites = field(default_factory=StepWrites)
+
+    def scope_values(self) -> dict[str, str]:
+        """The instance's scope (copied onto each new open task), read once when a step first needs it."""
+        if self.scope is None:
+            self.scope = dict(read(_SCOPE, {"instance_id": self.id}).all())
+        return self.scope
 
     def task(self, guid: str):
         task = snapshot.find_task(self.workflow, guid)
@@ -170,6 +177,7 @@ _LOAD_BY_ID = select(*_LOAD_COLUMNS).where(PI.c.id == bindparam("instance_id"))
 _LOAD_BY_TASK = (select(*_LOAD_COLUMNS).join(OT, OT.c.instance_id == PI.c.id)
                  .where(OT.c.task_guid == bindparam("task_guid")))
 _VERSION = select(PI.c.version, PI.c.status).where(PI.c.id == bindparam("instance_id"))
+_SCOPE = select(InstanceScope.key, InstanceScope.value).where(InstanceScope.instance_id == bindparam("instance_id"))
 
 
 def load(instance_id: int | None = None, *, task_guid: str | None = None) -> Loaded:
@@ -334,7 +342,7 @@ def _keep_in_cache(inst: Loaded, after: snapshot.Snapshot) -> None:
     if round_trips(inst.workflow):
         instance_cache.put(instance_cache.Entry(
             inst.id, inst.new_definition or inst.definition, inst.version, status, inst.business_key,
-            inst.step_count + inst.steps, inst.workflow, tuple(after.human)))
+            inst.step_count + inst.steps, inst.workflow, tuple(after.human), inst.scope))
 
 
 # -- one step ------------------------------------------------------------------------------------------
@@ -422,7 +430,7 @@ def _from_cache(instance_id: int | None, task_guid: str | None) -> Loaded | None
     if entry is None:
         return None
     return Loaded(entry.instance_id, entry.definition, entry.version, entry.status, entry.business_key,
-                  entry.step_count, entry.workflow, cached=True)
+                  entry.step_count, entry.workflow, entry.scope, cached=True)
 
 
 def open_incident(instance_id: int, kind: str, err: Exception, task_guid: str | None = None,
@@ -474,8 +482,9 @@ def new_instance_step(info: DefinitionInfo, data: dict | None, business_key: str
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine_for_app())
         if data:
             workflow.get_next_task(state=TaskState.READY).data.update(data)
-    inst = Loaded(None, info, 1, "running", business_key, 0, workflow)
-    inst.writes.insert(InstanceScope.__table__, [{"instance_id": NEW_INSTANCE, **row} for row in scope_rows(scope)])
+    rows = scope_rows(scope)
+    inst = Loaded(None, info, 1, "running", business_key, 0, workflow, {r["key"]: r["value"] for r in rows})
+    inst.writes.insert(InstanceScope.__table__, [{"instance_id": NEW_INSTANCE, **row} for row in rows])
     events.add("instance_started", data=events.reportable_data(data or {}))
 
     def first_steps(inst: Loaded, events: HistoryBuffer) -> None:

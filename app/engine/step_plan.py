@@ -20,7 +20,8 @@ from SpiffWorkflow.util.task import TaskState
 from app.engine.errors import ProcessError
 from app.engine.history import HistoryBuffer
 from app.engine.models import (
-    HistoryEvent, Job, MessageCorrelation, OpenTask, OpenTaskOwner, ProcessInstance, TaskDraft, Timer,
+    HistoryEvent, Job, MessageCorrelation, OpenTask, OpenTaskOwner, OpenTaskScope, ProcessInstance, TaskDraft,
+    Timer,
 )
 from app.engine.snapshot import Snapshot
 from app.engine.spiff import dump_state
@@ -146,6 +147,10 @@ def _human_tasks(writes: StepWrites, inst, instance_id, definition, before, afte
     writes.insert(OT, rows)
     writes.insert_children(OpenTaskOwner.__table__, OT, "task_guid", "open_task_id",
                            [(guid, {"user_id": user}) for guid, user in owners])
+    scope = inst.scope_values().items()
+    writes.insert_children(OpenTaskScope.__table__, OT, "task_guid", "open_task_id",
+                           [(row["task_guid"], {"key": key, "value": value, "lane": row["lane"]})
+                            for row in rows for key, value in scope])
 
 
 def _lane_owners(task) -> list[int]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import Boolean, ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.ext.compiler import compiles
 
 from app.engine import instances_in_scope, scope_text
-from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessInstance
+from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, OpenTaskScope, ProcessInstance
 from app.identity.principal import Principal
 
 
@@ -26,6 +27,43 @@ def _scope_clause(scope: str, principal: Principal, instance_id) -> ColumnElemen
     return instance_id.in_(instances_in_scope(scope, principal.holds(scope)))
 
 
+def _lane_scope_clause(lane: str, scope: str, principal: Principal) -> ColumnElement:
+    """A lane's open tasks within a role's scope: all of the lane's, or those whose scope key holds one of the
+    principal's values, found through the tasks' own copy of their scope (open_task_scope: lane, key, value)."""
+    if scope == "all":
+        return OpenTask.lane == lane
+    if scope == "none" or not principal.holds(scope):
+        return false()
+    # the lane is matched on the copy alone: a condition on open_task.lane would tempt the planner to read
+    # every task of the lane through its index instead of fetching just these by id
+    return _AnyOf(OpenTask.id, select(OpenTaskScope.open_task_id).where(
+        OpenTaskScope.lane == lane, OpenTaskScope.key == scope,
+        OpenTaskScope.value.in_(sorted({scope_text(v) for v in principal.holds(scope)}))))
+
+
+class _AnyOf(ColumnElement):
+    """`column IN (subquery)`, written `column = ANY(ARRAY(subquery))` on PostgreSQL: the planner then runs
+    the subquery first and fetches just those rows by index; with IN it joins, reading every task of the lane
+    when it guesses a probe per id costs more (100,000 open tasks: 2.6 ms against 17-30 ms)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column, subquery) -> None:
+        self.column = column
+        self.subquery = subquery
+
+
+@compiles(_AnyOf)
+def _any_of(element: _AnyOf, compiler, **kw) -> str:
+    return compiler.process(element.column.in_(element.subquery), **kw)
+
+
+@compiles(_AnyOf, "postgresql")
+def _any_of_postgresql(element: _AnyOf, compiler, **kw) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.subquery, **kw)}))"
+
+
 def real_task() -> ColumnElement:
     """Not a task of a test run (those are worked on the modeler's test-run page, never in an inbox)."""
     return OpenTask.instance_id.not_in(select(ProcessInstance.id).where(ProcessInstance.is_test.is_(True)))
@@ -33,8 +71,7 @@ def real_task() -> ColumnElement:
 
 def group_task_clause(principal: Principal) -> ColumnElement:
     """Tasks offered to this principal's groups: lane in a role's lanes, within scope, not addressed."""
-    parts = [and_(OpenTask.lane == lane, _scope_clause(scope, principal, OpenTask.instance_id))
-             for lane, scope in principal.lanes_in_scope().items()]
+    parts = [_lane_scope_clause(lane, scope, principal) for lane, scope in principal.lanes_in_scope().items()]
     if not parts:
         return false()
     return and_(or_(*parts), OpenTask.addressed.is_(False), real_task())

@@ -94,6 +94,10 @@ def test_college_and_employer_columns_become_the_generic_instance_scope(old_data
         columns = {c["name"] for c in sa_inspect(conn).get_columns("open_task")}
     assert [tuple(r) for r in rows] == [(1, "college", "3"), (1, "employer", "7")]
     assert not {"college_id", "employer_id"} & columns
+    upgrade(revision="e8a5c2d6b104")  # the open task gets its copy, with its lane
+    with db.engine.connect() as conn:
+        copied = conn.execute(text("SELECT open_task_id, key, value, lane FROM open_task_scope ORDER BY 2")).all()
+    assert [tuple(r) for r in copied] == [(1, "college", "3", "counselor"), (1, "employer", "7", "counselor")]
     downgrade(revision="d7b3e1f40a21")
     with db.engine.connect() as conn:
         instances = conn.execute(text("SELECT id, college_id, employer_id FROM process_instance ORDER BY id")).all()
