@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.agreements import evidence, pdf
+from app.platform.document_settings import document_settings
 from app.platform.uow import read_only
 
 FOLDER = "evidence-anchors"
@@ -58,7 +59,7 @@ def anchor_head(agreement_id: int) -> Anchor | None:
             return Anchor(agreement_id, last.seq, last.entry_hash, existing)
         credential = pdf.credential_for(pdf.Party.UNIVERSITY, agreement_id)
     body = statement(agreement_id, last.seq, last.entry_hash)
-    sealed = seal.seal(body, credential, pdf.document_settings())
+    sealed = seal.seal(body, credential, document_settings())
     return Anchor(agreement_id, last.seq, last.entry_hash, seal.write(folder(agreement_id), name, body, sealed))
 
 

@@ -17,6 +17,7 @@ from app.agreements.domain import STATUS_LABELS
 from app.agreements.models import Agreement
 from app.identity.models import Employer, User
 from app.platform.clock import LOCAL_TZ, local_text
+from app.platform.document_settings import document_settings
 from app.platform.extensions import db
 from app.platform.uow import read_only
 
@@ -74,7 +75,7 @@ def build(agreement_id: int, verify_url: str) -> Path:
             raise pdf.DocumentError(f"协议 {agreement_id} 不存在")
         student = session.get(User, agreement.student_id)
         employer = session.get(Employer, agreement.employer_id)
-        settings = pdf.document_settings()
+        settings = document_settings()
         entries = evidence.entries(agreement_id)
         problems = evidence.verify(agreement_id)
         data = CertificateData(

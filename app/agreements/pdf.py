@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 from flask import current_app
@@ -27,10 +26,10 @@ from app.agreements.domain import graduate_contact
 from app.agreements.models import Agreement, AgreementDocument
 from app.identity.models import College, Employer, Major, Student, User
 from app.platform.db_types import utcnow
+from app.platform.document_settings import document_settings
 from app.platform.extensions import db
 from app.platform.uow import read_only, unit_of_work
 from documents import pki
-from documents.settings import DEFAULT_FONT, DocumentSettings
 from documents.sign import SIGNING_ORDER, Party
 
 DOC = AgreementDocument.__table__
@@ -41,28 +40,6 @@ class DocumentError(Exception):
     """The stored file is missing or does not match its recorded hash, or the agreement has no document."""
 
 
-# -- settings -------------------------------------------------------------------------------------------
-
-_SETTINGS: dict[tuple, DocumentSettings] = {}
-_SETTINGS_LOCK = threading.Lock()
-
-
-def document_settings() -> DocumentSettings:
-    """The documents pipeline's settings from the app config (one object per configuration and process)."""
-    cfg = current_app.config
-    var_dir = Path(cfg["VAR_DIR"])
-    key = (str(cfg.get("DOCUMENTS_KEY_DIR") or var_dir / "pki"), cfg["DOCUMENTS_KEY_PASSPHRASE"],
-           cfg.get("TSA_URL") or None, str(cfg.get("DOCUMENTS_FONT_PATH") or DEFAULT_FONT),
-           cfg["UNIVERSITY_NAME"], cfg["UNIVERSITY_OFFICE"],
-           cfg.get("DOCUMENTS_SOFFICE", "soffice"))
-    with _SETTINGS_LOCK:
-        settings = _SETTINGS.get(key)
-        if settings is None:
-            key_dir, passphrase, tsa_url, font, name, office, soffice = key
-            settings = _SETTINGS[key] = DocumentSettings(
-                key_dir=Path(key_dir), key_passphrase=passphrase, tsa_url=tsa_url, font_path=Path(font),
-                university_name=name, university_office=office, soffice_path=soffice)
-        return settings
 
 
 def documents_dir() -> Path:

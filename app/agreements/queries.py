@@ -308,6 +308,16 @@ def document_bytes(doc: AgreementDocument) -> bytes:
         raise DocumentUnreadable(str(err)) from None
 
 
+def document_version_bytes(document_id: int, sha256: str) -> bytes:
+    """The bytes of one stored version of an agreement's document, as it was when chosen (its hash): for
+    other areas that send it somewhere (a print robot). DocumentUnreadable when that version is gone."""
+    with read_only():
+        doc = db.session.get(AgreementDocument, document_id)
+        if doc is None or doc.sha256 != sha256:
+            raise DocumentUnreadable("the document version asked for is gone")
+        return document_bytes(doc)
+
+
 def evidence_problems(agreement_id: int | None = None) -> list[str]:
     """Human-readable problems of the evidence (one agreement, or all); empty = intact. A read on its own:
     the transaction (and SQLite's lock) ends with it."""

@@ -224,13 +224,7 @@ def _source_bytes(job_id: int, source: dict) -> bytes:
             partial.write_bytes(recommendation_documents.form_pdf(source["id"]))
             os.replace(partial, kept)
         return kept.read_bytes()
-    from app.agreements.models import AgreementDocument
-
-    with read_only():
-        doc = db.session.get(AgreementDocument, source["document_id"])
-        if doc is None or doc.sha256 != source["sha256"]:
-            raise agreement_queries.DocumentUnreadable("the document version asked for is gone")
-        return agreement_queries.document_bytes(doc)
+    return agreement_queries.document_version_bytes(source["document_id"], source["sha256"])
 
 
 def send(job_id: int) -> dict:

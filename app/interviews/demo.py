@@ -171,9 +171,8 @@ def _fair_of(today: date) -> int | None:
 def _fair(staff: int, now: datetime, today: date) -> int:
     opens = datetime.combine(today, time(9, 0), LOCAL_TZ)
     closes = datetime.combine(today, time(17, 0), LOCAL_TZ)
-    day_end = datetime.combine(today, time(23, 59), LOCAL_TZ)
     starts = min(opens, now - timedelta(hours=2))
-    ends = min(max(closes, now + timedelta(hours=6)), day_end)
+    ends = max(closes, now + timedelta(hours=6))  # made late in the evening, it runs on past midnight
     fair_id = fairs.create_fair(staff, domain.FairInput(
         FAIR_TITLE, today, starts, ends, "体育馆与大学生活动中心", 3000, today, 3, 5,
         (("A", "一号馆（体育馆）", 2, 4), ("B", "二号馆（活动中心）", 2, 3))), today=today)

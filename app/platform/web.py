@@ -27,6 +27,12 @@ def public(view: Callable) -> Callable:
     return view
 
 
+def signed_elsewhere(view: Callable) -> Callable:
+    """A machine-to-machine endpoint that proves its caller by a signature of its own (a device webhook):
+    no browser session, so no CSRF token; the view must check the signature itself."""
+    return csrf.exempt(view)
+
+
 def email_breaks(address: str | None) -> Markup:
     """An e-mail address that may wrap only before its "@" and dots, never inside a name."""
     return Markup("<wbr>").join(escape(part) for part in _ADDRESS_PARTS.split(address or "")) \

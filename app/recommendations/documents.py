@@ -49,7 +49,7 @@ def issued_to(principal: Principal, limit: int = 10) -> list[IssuedForm]:
 
 def form_pdf(instance_id: int) -> bytes:
     """The form as PDF (worker only: LibreOffice)."""
-    from app.agreements.pdf import document_settings
+    from app.platform.document_settings import document_settings
     from documents.recommendation import form_docx
     from documents.render import docx_to_pdf
 

@@ -30,6 +30,7 @@ from app.agreements.services import AgreementError
 from app.engine import timers
 from app.engine.models import Job
 from app.engine.registry import OPERATIONS, JobContext
+from app.platform.document_settings import document_settings
 from app.platform.extensions import db
 from documents import pki, seal, verify
 from tests.agreements.test_agreement_helpers import (  # noqa: F401 - fixtures
@@ -119,7 +120,7 @@ def _sign_all(instance_id: int, student: int, hr: int, staff: int, remind: bool 
 
 
 def test_agreement_from_offer_to_rescission_and_a_new_agreement(people, worker, tmp_path):
-    settings = agreement_documents.document_settings()
+    settings = document_settings()
     ca_path = pki.ca_certificate_path(settings)
     student, student_no = people.student("张三丰")
     _employer_a, hr_a = people.employer("北京星河科技有限公司")

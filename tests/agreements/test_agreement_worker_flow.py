@@ -75,7 +75,7 @@ def test_agreement_life_through_the_web_with_a_real_worker(web, unique):
         assert row.number and row.number.startswith("2026-")
         resp = web.client(student).get(f"/agreements/{first}/document.pdf")
         assert resp.status_code == 200 and resp.data.startswith(b"%PDF-")
-        from app.agreements.pdf import document_settings
+        from app.platform.document_settings import document_settings
         from documents.pki import ca_certificate_path, load_certificate
         from documents.verify import verify_pdf
 

@@ -3,6 +3,7 @@ pipeline (PDF, signing certificates) all read UNIVERSITY_NAME and UNIVERSITY_OFF
 from __future__ import annotations
 
 from app.agreements import pdf
+from app.platform.document_settings import document_settings
 
 
 def test_pages_and_documents_take_the_name_from_one_setting(web):
@@ -17,7 +18,7 @@ def test_pages_and_documents_take_the_name_from_one_setting(web):
         login = web.client(None).get("/login").get_data(as_text=True)
         assert "东海理工大学学生就业创业指导中心" in login and "示范大学" not in login
         with web.app.app_context():
-            settings = pdf.document_settings()
+            settings = document_settings()
             assert (settings.university_name, settings.university_office) == ("东海理工大学", "学生就业创业指导中心")
     finally:
         config["UNIVERSITY_NAME"], config["UNIVERSITY_OFFICE"] = saved

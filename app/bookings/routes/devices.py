@@ -10,10 +10,9 @@ from flask_babel import gettext as _
 
 from app.bookings import device_jobs, domain, labels, queries
 from app.identity.guards import permission_required, principal
-from app.platform.extensions import csrf
 from app.platform.live_stream import subscribe_page
 from app.platform.params import object_id, text_value, whole_number
-from app.platform.web import public
+from app.platform.web import public, signed_elsewhere
 from integrations.devices import webhook
 
 bp = Blueprint("booking_devices", __name__, url_prefix="/bookings", template_folder="../templates")
@@ -117,7 +116,7 @@ def _secret_for(body: bytes) -> str | None:
 
 @bp.post("/devices/events")
 @public
-@csrf.exempt
+@signed_elsewhere
 def device_events():
     if (request.content_length or 0) > MAX_EVENT_BYTES:
         return jsonify(error="too_large"), 413
