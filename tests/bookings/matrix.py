@@ -35,7 +35,9 @@ def objects(web, student_username: str) -> dict:
                 start = datetime.combine(day, time(8), domain.LOCAL_TZ)
                 booking = services.book(student, spare, domain.Slot(start, start + timedelta(minutes=30)), MARK)
                 services.cancel(booking, student, "")
-            return {"resource": resource, "spare": spare, "booking": booking, "student": student}
+            screen = db.session.execute(select(Resource.id).where(Resource.kind == domain.BIG_SCREEN)
+                                        .order_by(Resource.id).limit(1)).scalar_one()
+            return {"resource": resource, "spare": spare, "booking": booking, "student": student, "screen": screen}
         finally:
             db.session.remove()
 
@@ -75,4 +77,12 @@ def routes(o: dict, expect) -> list:
         ("GET", "/bookings/catalogue/export.xlsx", office),
         ("POST", "/bookings/catalogue/import", office_does(400)),  # no file
         ("GET", "/bookings/reports/", office),
+        # print robots (whoever may book) and big screens (the office); device events prove themselves by signature
+        ("GET", "/bookings/print", expect(302, 200, 200, 200, 200, 403, 200)),
+        ("POST", "/bookings/print", expect(302, 422, 422, 422, 422, 403, 422)),  # nothing chosen
+        ("POST", "/bookings/device-jobs/999999/again", expect(302, 303, 303, 303, 303, 403, 303)),  # no such job
+        ("GET", f"/bookings/resources/{o['screen']}/screen", office),
+        ("GET", f"/bookings/resources/{r}/screen", office_does(404)),  # not a screen
+        ("POST", f"/bookings/resources/{o['screen']}/screen", office_does(422)),  # nothing to show
+        ("POST", "/bookings/devices/events", expect(400, 400, 400, 400, 400, 400, 400)),  # unsigned
     ]
