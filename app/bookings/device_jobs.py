@@ -377,6 +377,18 @@ def screen_of(resource: Resource) -> tuple[dict | None, list[DeviceJob]]:
     return (state.state if state else None), sent
 
 
+def failed_jobs(limit: int = 50) -> list[tuple[DeviceJob, str, str]]:
+    """Jobs whose device could not be reached, newest first, for the desk to send again: (job, resource name,
+    who asked)."""
+    from app.identity.models import User
+
+    rows = db.session.execute(select(DeviceJob, Resource.name, User.display_name)
+                              .join(Resource, Resource.id == DeviceJob.resource_id)
+                              .join(User, User.id == DeviceJob.user_id)
+                              .where(DeviceJob.status == FAILED).order_by(DeviceJob.id.desc()).limit(limit)).all()
+    return [tuple(row) for row in rows]
+
+
 def robots_without_paper() -> list[tuple[str, str, int]]:
     """Print robots holding jobs out of paper, for the desk: (name, location, jobs waiting)."""
     rows = db.session.execute(select(Resource.name, Resource.location, func.count(DeviceJob.id))

@@ -1,10 +1,11 @@
 """Printing at a print robot and content on a big screen, through the web, the worker's entry point and the
 device simulator (a real subprocess): a student prints their signed agreement; the robot's status events
 (as the simulator sent them) come back through the signed webhook route onto the job and out as live
-events; out of paper, a jam, lost answers (one print only), an unreachable robot (failed, sent again with
-the same key: still one print); a student cannot print another's agreement; the webhook refuses bad
-signatures, stale and malformed events and takes a replayed one once; staff put a board, a page or an
-announcement on a screen and see what it shows; booking changes reach the calendar's channel."""
+events; out of paper, a jam, lost answers (one print only), an unreachable robot (failed, listed on the
+staff desk, sent again from there with the same key: still one print); a student cannot print another's
+agreement; the webhook refuses bad signatures, stale and malformed events and takes a replayed one once;
+staff put a board, a page or an announcement on a screen and see what it shows; booking changes reach the
+calendar's channel."""
 from __future__ import annotations
 
 import hashlib
@@ -223,9 +224,15 @@ def test_an_unreachable_robot_fails_and_sending_again_prints_once(web, robot, we
         assert "failed" in web.client(student).get("/bookings/print").get_data(as_text=True)
         assert web.client(other).post(f"/bookings/device-jobs/{job.id}/again").status_code == 303  # not theirs
         assert _job(web, job.id).status == "failed"
+        # the desk lists it for staff, who send it again once the robot is back
+        staff = web.client("staff1")
+        desk = staff.get("/bookings/desk").get_data(as_text=True)
+        assert 'id="failed-device-jobs"' in desk and f"/bookings/device-jobs/{job.id}/again" in desk
         robot.simulator.heal(robot.printer)
-        assert web.client(student).post(f"/bookings/device-jobs/{job.id}/again").status_code == 303
+        again = staff.post(f"/bookings/device-jobs/{job.id}/again", data={"back": "desk"})
+        assert again.status_code == 303 and again.headers["Location"].endswith("/bookings/desk#failed-device-jobs")
         _relay_until(web, webhook, robot.printer, job.id, "done", secret)
+        assert f"/bookings/device-jobs/{job.id}/again" not in staff.get("/bookings/desk").get_data(as_text=True)
         assert len(robot.jobs()) == 1
     finally:
         app.config.update(saved)

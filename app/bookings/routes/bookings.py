@@ -172,7 +172,8 @@ def desk():
     status = status if status in domain.BOOKING_STATUSES else None
     return render_template("bookings/desk.html", rows=queries.all_bookings(status, None), status=status,
                            statuses=domain.BOOKING_STATUSES, incidents=queries.device_incidents(),
-                           suspensions=queries.suspensions(), no_paper=device_jobs.robots_without_paper())
+                           suspensions=queries.suspensions(), no_paper=device_jobs.robots_without_paper(),
+                           failed_jobs=device_jobs.failed_jobs())
 
 
 @bp.post("/suspensions/<int:user_id>/lift")

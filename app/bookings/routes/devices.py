@@ -61,6 +61,8 @@ def send_again(job_id: int):
     except device_jobs.DeviceJobError as err:
         flash(str(err), "error")
     back = request.form.get("back")
+    if back == "desk" and principal().can("booking.manage"):
+        return redirect(url_for("bookings.desk", _anchor="failed-device-jobs"), 303)
     return redirect(url_for("booking_devices.screen", resource_id=int(back)) if back and back.isdigit()
                     and len(back) <= 10 else url_for("booking_devices.print_page"), 303)
 
