@@ -13,6 +13,7 @@ committed keeps the position from skipping it.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from itertools import takewhile
 from datetime import date, datetime, timedelta
 
@@ -23,7 +24,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from app.engine.models import HistoryEvent, InstanceScope, ProcessInstance
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
-from app.platform.uow import unit_of_work
+from app.platform.uow import read_only, unit_of_work
 from app.reporting import rollups
 from app.reporting.models import InstanceFact, ProjectionPosition, TaskFact
 
@@ -60,18 +61,44 @@ def catch_up(settle_s: float | None = None, batch: int = BATCH, max_batches: int
 
 def rebuild(batch: int = BATCH, settle_s: float | None = None) -> int:
     """Forget the facts and summaries and apply the whole history again (settled events only)."""
+    forget()
+    return catch_up(settle_s, batch)
+
+
+def forget() -> None:
+    """Empty the facts and summaries and go back to the start of the history (what a rebuild starts with)."""
     with unit_of_work() as uow:
         rollups.clear(uow)
         uow.execute(delete(TF))
         uow.execute(delete(IF))
         uow.execute(delete(POS).where(POS.c.name == NAME))
         uow.commit()
-    return catch_up(settle_s, batch)
 
 
 def position() -> int:
     with unit_of_work() as uow:
         return uow.execute(select(POS.c.last_event_id).where(POS.c.name == NAME)).scalar() or 0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Settled history not applied yet (after a rebuild or a migration, or while the worker is down): the figures
+    read from the facts hold the history up to `applied_up_to` (None: nothing applied yet)."""
+    applied_up_to: datetime | None
+
+
+def catch_up_for_page() -> Backlog | None:
+    """What a page reading the facts runs first: at most PAGE_CATCH_UP_BATCHES batches (the periodic job applies
+    the rest), then whether settled history still waits, so the page can say its figures are not complete."""
+    catch_up(batch=BATCH, max_batches=PAGE_CATCH_UP_BATCHES)
+    cutoff = utcnow() - timedelta(seconds=current_app.config.get("REPORTING_SETTLE_S", SETTLE_S))
+    with read_only() as session:
+        last = session.execute(select(POS.c.last_event_id).where(POS.c.name == NAME)).scalar() or 0
+        # the first event after the position is the one the next batch reads (id order, PK index)
+        waiting = session.execute(select(HE.c.at).where(HE.c.id > last).order_by(HE.c.id).limit(1)).scalar()
+        if waiting is None or waiting > cutoff:
+            return None
+        return Backlog(session.execute(select(HE.c.at).where(HE.c.id == last)).scalar())
 
 
 def _apply_batch(settle_s: float, batch: int) -> tuple[int, bool]:

@@ -68,3 +68,23 @@ def test_analytics_access_and_figures(web):
     assert admin.get(f"/analytics/{pid}").status_code == 200
     for role in ("staff", "counselor", "student", "employer"):
         assert web.client(ROLE_USERS[role]).get(f"/analytics/{pid}").status_code == 403, role
+
+
+def test_pages_say_when_history_is_still_being_applied(web, monkeypatch):
+    """After a rebuild was asked for (or the summary migration, or with the worker down) a page applies one batch
+    itself and says how far its figures go; once the rest is applied, it says nothing."""
+    from app.reporting import projection
+
+    pid = _process_with_history(web)
+    with web.app.app_context():
+        projection.forget()
+    monkeypatch.setattr(projection, "BATCH", 2)
+    admin = web.client(ROLE_USERS["admin"])
+    for url in (f"/analytics/{pid}", "/operations/"):
+        html = text(admin.get(url))
+        assert "data-backlog" in html, url
+        assert "up to 20" in html or "截至 20" in html, url   # the time of the last event applied
+    with web.app.app_context():
+        assert projection.catch_up() > 0
+    for url in (f"/analytics/{pid}", "/operations/"):
+        assert "data-backlog" not in text(admin.get(url)), url

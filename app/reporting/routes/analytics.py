@@ -43,7 +43,7 @@ def index():
 def process(process_key: str):
     _process_or_404(process_key)
     period, errors = _period(request.args)
-    projection.catch_up(max_batches=projection.PAGE_CATCH_UP_BATCHES)
+    backlog = projection.catch_up_for_page()
     if errors:
         period = analytics.Period()
     cycle = analytics.cycle_time(process_key, period)
@@ -73,7 +73,7 @@ def process(process_key: str):
         definition_id=analytics.latest_definition_id(process_key), cycle=cycle, times=times, heat=heat_marks,
         weekly=weekly, ends=ends, end_label=end_label, variants=analytics.variants(process_key, period), sla=sla,
         figures=figures, hours=hours, task_names={t.spec_id: t.name for t in times}, errors=errors,
-        args=request.args), 422 if errors else 200
+        args=request.args, backlog=backlog), 422 if errors else 200
 
 
 def cycle_labels() -> dict[str, str]:

@@ -35,14 +35,14 @@ def age_labels() -> list[tuple[str, str]]:
 @ops_bp.get("/")
 @permission_required(OPS)
 def dashboard():
-    projection.catch_up(max_batches=projection.PAGE_CATCH_UP_BATCHES)
+    backlog = projection.catch_up_for_page()
     o = operations.overview()
     labels = state_labels()
     state_series = {labels[s]: [p.counts.get(s, 0) for p in o.processes] for s in operations.STATES}
     age_series = {label: [lane.buckets[key] for lane in o.lanes] for key, label in age_labels()}
     return render_template("reporting/ops_dashboard.html", o=o, states=operations.STATES, charts=charts,
                            state_series=state_series, age_series=age_series, age_labels=age_labels(),
-                           overdue=operations.overdue_tasks(limit=20))
+                           overdue=operations.overdue_tasks(limit=20), backlog=backlog)
 
 
 @ops_bp.get("/stuck")
