@@ -182,3 +182,11 @@ def assignee_name(user_id: int | None) -> str | None:
 def assignees(facts: TaskFacts) -> list[User]:
     """Whom the reassign picker offers: everyone the task may be given to (app.identity.access.can_be_assigned)."""
     return assignable_users(facts, current_policy())
+
+
+def other_claimants(facts: TaskFacts, user_id: int, shown: int = 8) -> tuple[list[str], bool]:
+    """Who else may take a group task, by name, for the preview before a claim: at most `shown` names, and
+    whether there are more (only a few accounts are looked at, so the page stays cheap in a large lane)."""
+    names = [user.display_name for user in assignable_users(facts, current_policy(), limit=shown + 2)
+             if user.id != user_id]
+    return names[:shown], len(names) > shown

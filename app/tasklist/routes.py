@@ -86,12 +86,16 @@ def _suspended_refusal(task_guid: str):
 
 
 def _render(task, facts, form, values, errors, status: int = 200, message: str | None = None):
+    """The task page. Someone who may claim a group task but has not sees its form read-only (a preview, as
+    in Camunda Tasklist) with the claim button, so nobody claims blindly to learn what a task is about."""
     suspended = queries.instance_status(task.instance_id) == "suspended"
+    can_work = not suspended and can_work_task(principal(), facts)
+    preview = not suspended and not can_work and can_claim_task(principal(), facts)
     return render_template(
         "tasks/show.html", task=task, form=form, values=values, errors=errors, message=message,
         suspended=suspended, suspension_reason=queries.suspension_reason(task.instance_id) if suspended else None,
-        can_work=not suspended and can_work_task(principal(), facts),
-        can_claim=not suspended and can_claim_task(principal(), facts),
+        can_work=can_work, can_claim=preview,
+        claimants=queries.other_claimants(facts, principal().id) if preview else ([], False),
         assignee=queries.assignee_name(task.assignee_id),
         assignees=queries.assignees(facts) if can_reassign_task(principal(), facts) else [],
         instructions=services.instructions_html(source_text(task.instructions)),

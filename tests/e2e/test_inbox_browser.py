@@ -1,5 +1,6 @@
-"""The inbox in headless Chromium: a counselor lands on the review waiting in his group (with its badge); a
-suspended process's task says so and offers no claim; suspending asks for a confirmation and a reason; at
+"""The inbox in headless Chromium: a counselor lands on the review waiting in his group (with its badge); he
+reads an unclaimed review read-only, claims it from there and completes it; a suspended process's task says so
+and offers no claim; suspending asks for a confirmation and a reason; at
 390x844 the student's home and task lists are stacks of cards with no sideways scrolling, the first task is
 visible without scrolling, and the instance diagram pans and zooms. Screenshots go to test-artifacts/."""
 from __future__ import annotations
@@ -8,7 +9,7 @@ import re
 
 from sqlalchemy import select
 
-from app.engine.models import HistoryEvent
+from app.engine.models import HistoryEvent, OpenTask
 from tests.e2e.test_browser import ARTIFACTS, browser, live_server, pytestmark, sign_in  # noqa: F401 - fixtures
 from tests.tasklist.test_inbox_work import apply_for_recommendation
 
@@ -56,6 +57,36 @@ def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, liv
     counselor.goto(f"{live_server}/?key=2022010101")
     assert "流程已暂停" in counselor.locator(f".task-card:has(a[href='/tasks/{review}'])").inner_text()
     shot(counselor, "suspended-task-card", backend)
+
+
+def test_an_unclaimed_group_task_is_read_before_the_claim(browser, live_server, web, unique):
+    backend = web.app.config["BACKEND"]
+    instance_id, review = apply_for_recommendation(web, "2022010102", target_city=f"宁波{unique}")
+    counselor = sign_in(browser, live_server, "counselor_cs")
+    counselor.goto(f"{live_server}/tasks/{review}")
+    preview = counselor.locator("fieldset.task-preview")
+    assert preview.is_visible() and "只读预览" in preview.inner_text()
+    assert counselor.locator("#f-target_city").inner_text() == f"宁波{unique}"  # the student's answer
+    approve = counselor.locator("input[name=counselor_decision][value=approve]")
+    comment = counselor.locator("textarea[name=counselor_comment]")
+    assert approve.is_disabled() and comment.is_disabled() and not comment.is_editable()
+    assert counselor.locator("form.task-form").count() == 0
+    assert counselor.locator(".form-actions button[value=submit]").count() == 0
+    shot(counselor, "group-task-preview", backend)
+    assert web.scalar(select(OpenTask.assignee_id).where(OpenTask.task_guid == review)) is None
+
+    counselor.click(".claim-bar button:text('认领')")
+    counselor.wait_for_selector("form.task-form")
+    assert counselor.locator("fieldset.task-preview").count() == 0
+    counselor.check("input[name=counselor_decision][value=approve]")
+    counselor.fill("textarea[name=counselor_comment]", "情况属实，同意推荐")
+    counselor.click(".form-actions button[value=submit]")
+    counselor.wait_for_url(f"{live_server}/")
+    assert "已提交" in counselor.content()
+    completed = web.scalar(select(HistoryEvent.id).where(HistoryEvent.task_guid == review,
+                                                         HistoryEvent.event_type == "task_completed"))
+    assert completed is not None
+    assert web.scalar(select(OpenTask.spec_id).where(OpenTask.instance_id == instance_id)) == "office_review"
 
 
 def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, live_server, web):
