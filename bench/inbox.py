@@ -3,7 +3,8 @@
 Measures, on PostgreSQL, with 100,000 open tasks and 1,000,000 history events (bulk-generated with
 generate_series in a throw-away schema): the two inbox queries as the service runs them
 (app.tasklist.queries.list_tasks: count + first page) for a typical student (tasks addressed to him) and a
-typical counselor (his colleges' group tasks; his landing view "My tasks" lists them too), and the whole
+typical counselor (his colleges' group tasks; his landing view "My tasks" lists them too; his overdue view), his "My processes"
+list (app.processes.queries.overview: first page and counts by state of the instances he may open), and the whole
 landing page rendered through Flask for the counselor (login session, permission checks, badge count,
 template with each row's summary). Goals: <= 50 ms per query,
 <= 150 ms per page. Prints the figures; the last line is one JSON object.
@@ -100,6 +101,7 @@ def main() -> int:
     from app.identity.guards import current_policy
     from app.identity.principal import Principal
     from app.platform.extensions import db
+    from app.processes.queries import overview as process_overview
     from app.tasklist.queries import InboxQuery, list_tasks
 
     with common.pg_schema() as (schema, url), tempfile.TemporaryDirectory() as tmp:
@@ -134,6 +136,14 @@ def main() -> int:
                 mine_p95, mine_med = p95_ms(query(student, "mine"), args.repeat)
                 groups_p95, groups_med = p95_ms(query(counselor, "groups"), args.repeat)
                 counselor_mine = p95_ms(query(counselor, "mine"), args.repeat)
+                counselor_overdue = p95_ms(query(counselor, "overdue"), args.repeat)
+
+                def processes():
+                    found = process_overview(counselor, None, None)
+                    db.session.rollback()
+                    return found
+                processes_n = sum(processes()[1].values())
+                counselor_processes = p95_ms(processes, args.repeat)
             client = app.test_client()
             assert client.post("/login", data={"username": f"u{counselor_id}",
                                                "password": "bench-password"}).status_code == 302
@@ -149,10 +159,15 @@ def main() -> int:
     print(f"{'My tasks (student, addressed)':34}{mine_p95:10.1f}{mine_med:11.1f}   {mine_n}")
     print(f"{'My groups (counselor, 1 college)':34}{groups_p95:10.1f}{groups_med:11.1f}   {groups_n}")
     print(f"{'My tasks (counselor, with groups)':34}{counselor_mine[0]:10.1f}{counselor_mine[1]:11.1f}")
+    print(f"{'Overdue (counselor, with groups)':34}{counselor_overdue[0]:10.1f}{counselor_overdue[1]:11.1f}")
+    print(f"{'My processes (counselor, 1 college)':34}{counselor_processes[0]:10.1f}{counselor_processes[1]:11.1f}"
+          f"   {processes_n}")
     print(f"{'landing page, rendered (counselor)':34}{page_p95:10.1f}{page_med:11.1f}")
     print("goals: <= 50 ms per query, <= 150 ms per page")
     common.emit_json({"my_tasks_p95_ms": round(mine_p95, 1), "my_groups_p95_ms": round(groups_p95, 1),
-                      "counselor_my_tasks_p95_ms": round(counselor_mine[0], 1), "page_p95_ms": round(page_p95, 1), "open_tasks": counts[0], "history_events": counts[1]})
+                      "counselor_my_tasks_p95_ms": round(counselor_mine[0], 1), "page_p95_ms": round(page_p95, 1),
+                      "counselor_overdue_p95_ms": round(counselor_overdue[0], 1),
+                      "counselor_processes_p95_ms": round(counselor_processes[0], 1), "open_tasks": counts[0], "history_events": counts[1]})
     return 0
 
 

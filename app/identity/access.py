@@ -9,23 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import Boolean, ColumnElement, and_, false, or_, select, true, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from app.engine import instances_in_scope, scope_text
 from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, OpenTaskScope, ProcessInstance
 from app.identity.principal import Principal
-
-
-def _scope_clause(scope: str, principal: Principal, instance_id) -> ColumnElement:
-    """Instances (by their id column) within a role's scope: all, or those whose scope key holds one of the
-    principal's values (an indexed semi-join on instance_scope)."""
-    if scope == "all":
-        return true()
-    if scope == "none" or not principal.holds(scope):
-        return false()
-    return instance_id.in_(instances_in_scope(scope, principal.holds(scope)))
 
 
 def _lane_scope_clause(lane: str, scope: str, principal: Principal) -> ColumnElement:
@@ -88,9 +78,17 @@ def personal_task_ids(principal: Principal):
             select(OpenTask.id).where(OpenTask.assignee_id == principal.id))), real_task())
 
 
+def visible_task_ids(principal: Principal):
+    """Ids of every open task this principal may see: his own and his groups', each set found through its own
+    indexes (a task may be in both: a group task he claimed)."""
+    return union_all(personal_task_ids(principal), select(OpenTask.id).where(group_task_clause(principal)))
+
+
 def task_clause(principal: Principal) -> ColumnElement:
-    """Every open task this principal may see (and so open)."""
-    return or_(OpenTask.id.in_(personal_task_ids(principal)), group_task_clause(principal))
+    """Every open task this principal may see (and so open): `id = ANY(ARRAY(his ids))` on PostgreSQL. As an OR of
+    the personal and group conditions it read the whole task table and compared each row with every id of his
+    groups' tasks in turn (100,000 open tasks, 1,747 in a counselor's groups: 1.8 s)."""
+    return _AnyOf(OpenTask.id, visible_task_ids(principal))
 
 
 @dataclass(frozen=True)
@@ -161,13 +159,14 @@ def instance_clause(principal: Principal) -> ColumnElement:
 
 
 def _instance_clause(principal: Principal) -> ColumnElement:
+    """One id set, each part found through its own index: as an OR of per-row conditions (EXISTS, IN) the
+    planner read every instance and tested each (a counselor's My processes, 50,000 instances: 5 s)."""
     if principal.can("instance.view_all"):
         return true()
-    parts = [ProcessInstance.started_by == principal.id,
-             exists(select(HistoryEvent.id).where(HistoryEvent.instance_id == ProcessInstance.id,
-                                                  HistoryEvent.actor_id == principal.id)),
-             exists(select(OpenTask.id).where(OpenTask.instance_id == ProcessInstance.id, task_clause(principal)))]
+    parts = [select(ProcessInstance.id).where(ProcessInstance.started_by == principal.id),
+             select(HistoryEvent.instance_id).where(HistoryEvent.actor_id == principal.id),
+             select(OpenTask.instance_id).where(task_clause(principal))]
     for key in sorted(principal.scopes - {"all", "none"}):
         if principal.holds(key):
-            parts.append(_scope_clause(key, principal, ProcessInstance.id))
-    return or_(*parts)
+            parts.append(instances_in_scope(key, principal.holds(key)))
+    return _AnyOf(ProcessInstance.id, union_all(*parts))
