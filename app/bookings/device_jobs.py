@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.agreements import queries as agreement_queries
-from app.bookings import domain, live_events
+from app.bookings import domain, live_events, robot_alerts
 from app.bookings.models import DeviceJob, DeviceState, Resource
 from app.identity.principal import Principal
 from app.recommendations import documents as recommendation_documents
@@ -331,6 +331,7 @@ def apply_event(event: DeviceEvent) -> str:
             job.status, job.printed, job.pages = printed.status.value, printed.printed, printed.pages or job.pages
             job.error, job.last_seq, job.updated_at = printed.error, event.seq, clock.utcnow()
             live_events.device_job_changed(job)
+            robot_alerts.follow(uow, job, event.seq)
             uow.commit()
         return "applied"
     if event.type == "screen":

@@ -1,6 +1,7 @@
 """What booking tells people (the area's notification kinds, docs/notifications.md): a booking confirmed or
 rejected, a reminder before it starts, a slot offered from the waitlist, a no-show and a suspension, a
-suspension lifted, a booking cancelled by staff, devices that did not answer (to the device desk)."""
+suspension lifted, a booking cancelled by staff, and to the booking desk's staff a print robot that ran out of
+paper or jammed (once per episode: app/bookings/robot_alerts.py)."""
 from __future__ import annotations
 
 from app.notifications import N_, Kind
@@ -42,5 +43,14 @@ RECORDING = Kind(
     "booking.recording", N_("Your recording is ready: %(resource)s"),
     N_("The recording of your booking %(number)s (%(when)s) is on the booking's page."))
 
+ROBOT_OUT_OF_PAPER = Kind(
+    "booking.robot_out_of_paper", N_("Print robot out of paper: %(robot)s"),
+    N_("%(robot)s (%(location)s) is out of paper; %(waiting)s print jobs are waiting. Load paper: the robot "
+       "prints on by itself."))
+ROBOT_JAMMED = Kind(
+    "booking.robot_jammed", N_("Print robot stopped: %(robot)s"),
+    N_("%(robot)s (%(location)s) stopped with an error: %(error)s. %(waiting)s print jobs are waiting. Clear the "
+       "robot; the booking desk lists it until it prints again."))
+
 KINDS = (CONFIRMED, REQUESTED, REJECTED, EXPIRED, REMINDER, OFFERED, NO_SHOW, SUSPENDED, LIFTED, CANCELLED,
-         RECORDING)
+         RECORDING, ROBOT_OUT_OF_PAPER, ROBOT_JAMMED)

@@ -81,3 +81,13 @@ def assignable_users(task: TaskFacts, policy: Policy, limit: int = 500) -> list[
     users = db.session.execute(select(User).where(candidates, User.active.is_(True))
                                .order_by(User.display_name, User.username).limit(limit)).scalars()
     return [user for user in users if can_be_assigned(principal_of(user, policy), task)]
+
+
+def holders_of(permission: str, policy: Policy) -> list[int]:
+    """Ids of the active accounts whose roles grant `permission` (as the route guard decides it), sorted."""
+    roles = [role.name for role in policy.values() if permission in role.permissions]
+    if not roles:
+        return []
+    users = db.session.execute(select(User).where(User.active.is_(True), User.id.in_(
+        select(UserRole.user_id).where(UserRole.role.in_(roles))))).scalars()
+    return sorted(user.id for user in users if principal_of(user, policy).can(permission))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from app.bookings import credit, device_jobs, domain, labels, live_events, queries, services
+from app.bookings import credit, device_jobs, domain, labels, live_events, queries, robot_alerts, services
 from app.identity.guards import permission_required, principal
 from app.platform import clock
 from app.platform.live_stream import subscribe_page
@@ -173,6 +173,7 @@ def desk():
     return render_template("bookings/desk.html", rows=queries.all_bookings(status, None), status=status,
                            statuses=domain.BOOKING_STATUSES, incidents=queries.device_incidents(),
                            suspensions=queries.suspensions(), no_paper=device_jobs.robots_without_paper(),
+                           stopped=robot_alerts.stopped_robots(robot_alerts.ERROR),
                            failed_jobs=device_jobs.failed_jobs())
 
 
