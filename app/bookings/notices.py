@@ -45,11 +45,11 @@ RECORDING = Kind(
 
 ROBOT_OUT_OF_PAPER = Kind(
     "booking.robot_out_of_paper", N_("Print robot out of paper: %(robot)s"),
-    N_("%(robot)s (%(location)s) is out of paper; %(waiting)s print jobs are waiting. Load paper: the robot "
-       "prints on by itself."))
+    N_("%(robot)s (%(location)s) is out of paper. Print jobs waiting: %(waiting)s. Load paper: the robot prints "
+       "on by itself."))
 ROBOT_JAMMED = Kind(
     "booking.robot_jammed", N_("Print robot stopped: %(robot)s"),
-    N_("%(robot)s (%(location)s) stopped with an error: %(error)s. %(waiting)s print jobs are waiting. Clear the "
+    N_("%(robot)s (%(location)s) stopped with an error: %(error)s. Print jobs waiting: %(waiting)s. Clear the "
        "robot; the booking desk lists it until it prints again."))
 
 KINDS = (CONFIRMED, REQUESTED, REJECTED, EXPIRED, REMINDER, OFFERED, NO_SHOW, SUSPENDED, LIFTED, CANCELLED,
