@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.bookings import domain, notices
 from app.bookings.models import DeviceJob, DeviceState, Resource
@@ -22,6 +23,7 @@ from app.notifications import notify
 from app.notifications.links import path_for
 from app.platform import clock
 from app.platform.extensions import db
+from app.platform.uow import UnitOfWork
 from integrations.devices.results import PrintJobStatus
 
 DESK_PERMISSION = "booking.manage"  # the booking desk's route (app/bookings/routes/bookings.py: desk)
@@ -44,16 +46,16 @@ class Stopped:
     waiting: int
 
 
-def follow(session, job: DeviceJob, seq: int) -> bool:
+def follow(uow: UnitOfWork, job: DeviceJob, seq: int) -> bool:
     """After the event `seq` set `job`'s status (in the caller's unit of work): open or end the robot's episode.
     Returns True when an episode was opened (and the desk's staff told)."""
     if job.status not in FAULTS and job.status not in WORKING:
         return False
-    row = session.execute(select(DeviceState).where(DeviceState.device_id == job.device_id).with_for_update()) \
+    row = uow.execute(select(DeviceState).where(DeviceState.device_id == job.device_id).with_for_update()) \
         .scalar_one_or_none()
     if row is None:
         row = DeviceState(device_id=job.device_id, kind=STATE_KIND, state={}, last_seq=0)
-        session.add(row)
+        uow.add(row)
     elif seq <= row.last_seq:
         return False  # an older change than the robot's newest known one
     state, now = dict(row.state or {}), clock.utcnow()
@@ -66,21 +68,21 @@ def follow(session, job: DeviceJob, seq: int) -> bool:
         return False  # still the same episode
     episode = int(state.get("episode", 0)) + 1
     row.state = {"fault": job.status, "error": job.error or "", "episode": episode, "since": now.isoformat()}
-    _tell_the_desk(session, job, episode)
+    _tell_the_desk(uow, job, episode)
     return True
 
 
-def _waiting(session, resource_id: int) -> int:
+def _waiting(session: UnitOfWork | Session, resource_id: int) -> int:
     return session.execute(select(func.count()).select_from(DeviceJob).where(
         DeviceJob.resource_id == resource_id, DeviceJob.kind == "print", DeviceJob.status.in_(WAITING))).scalar()
 
 
-def _tell_the_desk(session, job: DeviceJob, episode: int) -> None:
-    resource = session.get(Resource, job.resource_id)
+def _tell_the_desk(uow: UnitOfWork, job: DeviceJob, episode: int) -> None:
+    resource = uow.get(Resource, job.resource_id)
     kind = FAULTS[job.status]
     notify(holders_of(DESK_PERMISSION, current_policy()), kind.name,
            params={"robot": resource.name, "location": resource.location or "—",
-                   "waiting": _waiting(session, resource.id), "error": job.error or "—"},
+                   "waiting": _waiting(uow, resource.id), "error": job.error or "—"},
            link=f"{path_for('bookings.desk')}#{DESK_ANCHOR[job.status]}",
            key=f"print-robot:{job.device_id}:episode:{episode}")
 

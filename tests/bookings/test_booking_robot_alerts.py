@@ -100,8 +100,8 @@ def test_the_notice_opens_the_desk_in_the_readers_language(web, robot, webhook, 
     robot.simulator.adjust(robot.printer, paper=10)
 
 
-def test_a_jam_tells_the_desk_and_the_desk_lists_the_robot_until_it_prints(web, robot, webhook, secret, student,  # noqa: F811
-                                                                          people):
+def test_a_jam_tells_the_desk_and_the_desk_lists_it_until_it_prints(web, robot, webhook, secret,  # noqa: F811
+                                                                    student, people):  # noqa: F811
     robot.simulator.adjust(robot.printer, jam_next=True)
     agreement_id = _signed_agreement(web, student)
     assert _print(web, student, robot.resource_id, agreement_id).status_code == 303

@@ -6,6 +6,7 @@ shows and what could not be sent. Screenshots in test-artifacts/."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -59,8 +60,6 @@ def _newest_job(web, resource_id: int) -> int:
 
 
 def _wait_for(web, job_id: int, status: str) -> None:
-    import time
-
     deadline = time.monotonic() + 30
     while _status(web, job_id) != status:
         assert time.monotonic() < deadline, f"job {job_id} never {status}"
@@ -87,7 +86,8 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
         agreement_id = _signed_agreement(web, student)
         printing = web.client(student)
         gateway.fault(unreachable, "drop")  # until healed
-        assert printing.post("/bookings/print", data={"resource": unreachable_id, "document": f"agreement:{agreement_id}",
+        document = f"agreement:{agreement_id}"
+        assert printing.post("/bookings/print", data={"resource": unreachable_id, "document": document,
                                                       "copies": 1}).status_code == 303
         failed_print = _newest_job(web, unreachable_id)
         assert _status(web, failed_print) == "failed"
@@ -97,7 +97,7 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
         failed_screen = _newest_job(web, screen_id)
         assert _status(web, failed_screen) == "failed"
         # a robot out of paper: its event comes back through the live server's webhook route
-        assert printing.post("/bookings/print", data={"resource": empty_id, "document": f"agreement:{agreement_id}",
+        assert printing.post("/bookings/print", data={"resource": empty_id, "document": document,
                                                       "copies": 1}).status_code == 303
         _wait_for(web, _newest_job(web, empty_id), "out_of_paper")
     finally:
@@ -130,7 +130,8 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
         assert "(after 2 attempts)" in row.inner_text()  # the device's error, as the worker recorded it
         again = row.locator(f"form[action$='/bookings/device-jobs/{job_id}/again'] button")
         assert again.is_visible() and again.inner_text() == "Send again"
-    assert "Notice The afternoon talk moves to room 301" in section.locator(f"tr[data-job='{failed_screen}']").inner_text()
+    screen_row = section.locator(f"tr[data-job='{failed_screen}']")
+    assert "Notice The afternoon talk moves to room 301" in screen_row.inner_text()
     assert section.locator("thead").is_hidden()
     paper = page.locator("#robots-without-paper")
     assert paper.is_visible() and names[empty_id] in paper.inner_text() and "1 jobs waiting" in paper.inner_text()
