@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.agreements import queries as agreement_queries
-from app.bookings import domain, live_events, robot_alerts
+from app.bookings import device_state, domain, live_events, robot_alerts
 from app.bookings.models import DeviceJob, DeviceState, Resource
 from app.identity.principal import Principal
 from app.recommendations import documents as recommendation_documents
@@ -343,12 +343,8 @@ def _screen_state(device_id: str, state: dict, seq: int | None) -> bool:
     """Record what a screen shows (from an event with its `seq`, or from the answer to `show`: seq None)."""
     clean = ScreenState.from_json(state).to_json()
     with unit_of_work() as uow:
-        row = uow.execute(select(DeviceState).where(DeviceState.device_id == device_id).with_for_update()) \
-            .scalar_one_or_none()
-        if row is None:
-            row = DeviceState(device_id=device_id, kind="screen", last_seq=0)
-            uow.add(row)
-        elif seq is not None and seq <= row.last_seq:
+        row = device_state.locked(uow, device_id, "screen")
+        if seq is not None and seq <= row.last_seq:
             return False
         row.state, row.updated_at = clean, clock.utcnow()
         row.last_seq = max(row.last_seq or 0, seq or 0)

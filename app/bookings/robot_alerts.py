@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.bookings import domain, notices
+from app.bookings import device_state, domain, notices
 from app.bookings.models import DeviceJob, DeviceState, Resource
 from app.identity.guards import current_policy
 from app.identity.queries import holders_of
@@ -51,12 +51,8 @@ def follow(uow: UnitOfWork, job: DeviceJob, seq: int) -> bool:
     Returns True when an episode was opened (and the desk's staff told)."""
     if job.status not in FAULTS and job.status not in WORKING:
         return False
-    row = uow.execute(select(DeviceState).where(DeviceState.device_id == job.device_id).with_for_update()) \
-        .scalar_one_or_none()
-    if row is None:
-        row = DeviceState(device_id=job.device_id, kind=STATE_KIND, state={}, last_seq=0)
-        uow.add(row)
-    elif seq <= row.last_seq:
+    row = device_state.locked(uow, job.device_id, STATE_KIND)
+    if seq <= row.last_seq:
         return False  # an older change than the robot's newest known one
     state, now = dict(row.state or {}), clock.utcnow()
     row.last_seq, row.updated_at = seq, now

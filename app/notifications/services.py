@@ -20,6 +20,7 @@ from app.notifications.kinds import get_kind
 from app.notifications.models import Delivery, Notification
 from app.notifications.render import render
 from app.platform import live
+from app.platform.db_inserts import insert_ignoring_duplicates
 from app.platform.db_types import utcnow
 from app.platform.uow import after_commit, unit_of_work
 
@@ -124,12 +125,8 @@ def _insert_new(session: Session, rows: list[dict]) -> list[tuple[int, int]]:
     """Insert the notifications whose (user, key) is new; returns (id, user_id) of those inserted."""
     if not rows:
         return []
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(NOTIFICATION).values(rows).on_conflict_do_nothing(
-        index_elements=["user_id", "dedup_key"]).returning(NOTIFICATION.c.id, NOTIFICATION.c.user_id)
+    statement = insert_ignoring_duplicates(session, NOTIFICATION, ["user_id", "dedup_key"]).values(rows) \
+        .returning(NOTIFICATION.c.id, NOTIFICATION.c.user_id)
     return [(row.id, row.user_id) for row in session.execute(statement)]
 
 

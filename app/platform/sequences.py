@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.platform.db_inserts import insert_ignoring_duplicates
 from app.platform.extensions import db
 
 
@@ -24,11 +25,6 @@ def next_value(name: str) -> int:
     bump = update(table).where(table.c.name == name).values(value=table.c.value + 1).returning(table.c.value)
     value = session.execute(bump).scalar()
     if value is None:
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        session.execute(dialect_insert(table).values(name=name, value=0).on_conflict_do_nothing(
-            index_elements=[table.c.name]))
+        session.execute(insert_ignoring_duplicates(session, table, ["name"]).values(name=name, value=0))
         value = session.execute(bump).scalar_one()
     return value
