@@ -11,7 +11,7 @@ from app.engine.models import HistoryEvent, OpenTask, OpenTaskOwner, ProcessDefi
 from app.identity.access import Principal, TaskFacts, group_task_clause, personal_task_ids, task_clause
 from app.identity.guards import current_policy
 from app.identity.models import User
-from app.identity.queries import assignable_users
+from app.identity.queries import assignable_users, principal_of
 from app.platform.clock import LOCAL_TZ
 from app.platform.db_types import utcnow
 from app.platform.extensions import db
@@ -187,6 +187,7 @@ def assignees(facts: TaskFacts) -> list[User]:
 def other_claimants(facts: TaskFacts, user_id: int, shown: int = 8) -> tuple[list[str], bool]:
     """Who else may take a group task, by name, for the preview before a claim: at most `shown` names, and
     whether there are more (only a few accounts are looked at, so the page stays cheap in a large lane)."""
-    names = [user.display_name for user in assignable_users(facts, current_policy(), limit=shown + 2)
-             if user.id != user_id]
+    policy = current_policy()
+    names = [user.display_name for user in assignable_users(facts, policy, limit=shown + 2)
+             if user.id != user_id and principal_of(user, policy).can("task.claim")]
     return names[:shown], len(names) > shown
