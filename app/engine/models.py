@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.platform.db_types import BigId, Json, UTCDateTime, utcnow
@@ -225,6 +225,9 @@ class HistoryEvent(db.Model):
         Index("ix_history_instance", "instance_id", "id"),
         Index("ix_history_process_type_at", "process_key", "event_type", "at"),
         Index("ix_history_actor", "actor_id", "event_type"),
+        # PostgreSQL only (its migration skips SQLite): "a variable had this value" by containment
+        Index("ix_history_data", "data", postgresql_using="gin", postgresql_ops={"data": "jsonb_path_ops"},
+              postgresql_where=text("data IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

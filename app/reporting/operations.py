@@ -3,12 +3,14 @@ by lane and age, overdue tasks, incidents, stuck instances, the filtered instanc
 workers, queues and the scheduler. Test runs (ProcessInstance.is_test) are left out everywhere."""
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 
 from app import engine
 from app.engine.models import HistoryEvent, Incident, Job, OpenTask, ProcessDefinition, ProcessInstance, Timer
@@ -259,10 +261,7 @@ def instances(f: InstanceFilter, page: int = 1, page_size: int = PAGE_SIZE) -> l
     if f.started_to:
         where.append(ProcessInstance.created_at < _day_start(f.started_to + timedelta(days=1)))
     if f.variable and f.value is not None:
-        where.append(exists(select(HistoryEvent.id).where(
-            HistoryEvent.instance_id == ProcessInstance.id,
-            HistoryEvent.event_type.in_(("instance_started", "task_completed", "instance_completed")),
-            HistoryEvent.data[f.variable].as_string().in_(_textual_forms(f.value)))))
+        where.append(_had_value(f.variable, f.value))
     return db.session.execute(
         select(ProcessInstance.id, ProcessInstance.process_key, ProcessInstance.business_key, ProcessInstance.status,
                ProcessInstance.created_at, ProcessInstance.updated_at, ProcessDefinition.name,
@@ -272,11 +271,48 @@ def instances(f: InstanceFilter, page: int = 1, page_size: int = PAGE_SIZE) -> l
         .where(*where).order_by(ProcessInstance.id.desc()).limit(page_size).offset((page - 1) * page_size)).all()
 
 
-def _textual_forms(value: str) -> list[str]:
-    """How a JSON value reads as text on both databases: SQLite reads true/false as 1/0."""
-    forms = [value]
+VALUE_EVENTS = ("instance_started", "task_completed", "instance_completed")
+
+
+def _had_value(variable: str, value: str) -> ColumnElement:
+    """The instances whose history shows `variable` with `value` (typed as text: it matches the string, and
+    the number or true/false it reads as). On PostgreSQL by JSON containment through the GIN index on the
+    events' data (ix_history_data); elsewhere each instance's events are read."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        data = type_coerce(HistoryEvent.data, JSONB)
+        return ProcessInstance.id.in_(select(HistoryEvent.instance_id).where(
+            or_(*(data.contains({variable: v}) for v in _json_forms(value))),
+            HistoryEvent.event_type.in_(VALUE_EVENTS)))
+    return exists(select(HistoryEvent.id).where(
+        HistoryEvent.instance_id == ProcessInstance.id, HistoryEvent.event_type.in_(VALUE_EVENTS),
+        HistoryEvent.data[variable].as_string().in_(_textual_forms(value))))
+
+
+def _json_forms(value: str) -> list:
+    """The JSON values a typed-in text stands for: itself, and the boolean or number it reads as (JSON numbers
+    compare by value: 5 finds 5.0)."""
+    forms: list = [value]
     if value.lower() in ("true", "false"):
-        forms = [value.lower(), "1" if value.lower() == "true" else "0"]
+        return forms + [value.lower() == "true"]
+    for parse in (int, float):
+        try:
+            number = parse(value)
+        except ValueError:
+            continue
+        return forms + [number] if math.isfinite(number) else forms
+    return forms
+
+
+def _textual_forms(value: str) -> list[str]:
+    """The same values as `_json_forms`, as SQLite's JSON reads them as text (true/false as 1/0)."""
+    forms = [value]
+    for form in _json_forms(value)[1:]:
+        if isinstance(form, bool):
+            forms += ["1" if form else "0", "true" if form else "false"]
+        elif float(form).is_integer():
+            forms += [str(int(form)), str(float(form))]
+        else:
+            forms.append(repr(float(form)))
     return forms
 
 

@@ -18,7 +18,7 @@ def review_process(pid: str, lane: str):
         b.end("end_ok"), b.end("end_declined"),
         b.chain("start", "submit", "review", "ok"),
         b.flow("f_yes", "ok", "end_ok", "approved == True"), b.flow("f_no", "ok", "end_declined"),
-        reportable="approved,college")
+        reportable="approved,college,score,ratio")
     return deploy_one(xml, name=f"{pid}.bpmn")
 
 

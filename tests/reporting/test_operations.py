@@ -145,6 +145,7 @@ def test_instance_list_filters(ctx, unique):
     assert ids(business_key=f"{unique}-A") == {a}
     assert ids(variable="college", value="law") == {b}
     assert ids(variable="approved", value="true") == {b}
+    assert ids(variable="approved", value="false") == set() and ids(variable="college", value="maths") == set()
     assert ids(version=1) == {a, b} and ids(version=2) == set()
     today = date.today()
     assert ids(started_from=today - timedelta(days=1), started_to=today + timedelta(days=1)) == {a, b}
@@ -157,6 +158,12 @@ def test_instance_list_filters(ctx, unique):
         services.delete_filter(other, saved)
     services.delete_filter(admin, saved)
     assert operations.saved_filters(admin) == []
+    # typed values: a number as typed in finds the number (5 finds 5.0), junk finds nothing
+    c = engine.start_instance(definition, {"college": "cs", "score": 5, "ratio": 0.5}, business_key=f"BK-{unique}-C")
+    assert ids(variable="score", value="5") == {c} and ids(variable="score", value="5.0") == {c}
+    assert ids(variable="ratio", value="0.5") == {c} and ids(variable="score", value="6") == set()
+    assert ids(variable="score", value="nan") == set() and ids(variable="score", value="inf") == set()
+    assert ids(variable="college", value="cs") == {a, c}
 
 
 def test_end_event_recorded_on_completion(ctx, unique):
