@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.archives.conftest import HEADERS, id_number, workbook
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
-from tests.e2e.test_interviews_browser import sign_in
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-DESKTOP = {"width": 1280, "height": 900}
+from tests.e2e.conftest import shot, sign_in
 
 
 def _row(prefix: str, n: int, **changes) -> list:
@@ -33,7 +24,7 @@ def test_import_with_a_bad_row_fix_commit_and_open_the_archive(browser, live_ser
     bad.write_bytes(workbook([_row(prefix, 1), _row(prefix, 2, **{"身份证号": "370102200001011234"}), _row(prefix, 3)]))
     good = tmp_path / "good.xlsx"
     good.write_bytes(workbook([_row(prefix, 1), _row(prefix, 2), _row(prefix, 3)]))
-    page = sign_in(browser, live_server, "staff1", DESKTOP)
+    page = sign_in(browser, live_server, "staff1")
     page.goto(f"{live_server}/archives/")
     page.click("text=从 Excel 导入")
     page.set_input_files("input[name=file]", str(bad))
@@ -43,8 +34,7 @@ def test_import_with_a_bad_row_fix_commit_and_open_the_archive(browser, live_ser
     assert "3" in problems and "身份证号" in problems and "校验位" in problems
     assert page.is_visible("text=下载标出问题的文件")
     assert not page.is_visible("text=提交导入")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-archives-01-problems.png"), full_page=True)
+    shot(page, "archives-01-problems", backend)
 
     page.click("text=上传修改后的文件")
     page.set_input_files("input[name=file]", str(good))
@@ -53,14 +43,14 @@ def test_import_with_a_bad_row_fix_commit_and_open_the_archive(browser, live_ser
     assert "3" in page.inner_text("#import-summary")
     page.click("text=提交导入")
     page.wait_for_selector("#import-status[data-status=done]", timeout=120_000)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-archives-02-imported.png"), full_page=True)
+    shot(page, "archives-02-imported", backend)
 
     page.goto(f"{live_server}/archives/?q={prefix}002")
     page.click(f"text={prefix}002")
     page.wait_for_selector("#timeline")
     assert page.is_visible("li[data-kind=enrolment]")
     assert id_number(42) in page.inner_text("[data-field=id_number]")  # the career office sees it whole
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-archives-03-archive.png"), full_page=True)
-    counselor = sign_in(browser, live_server, "counselor_em", DESKTOP)
+    shot(page, "archives-03-archive", backend)
+    counselor = sign_in(browser, live_server, "counselor_em")
     counselor.goto(page.url)
     assert "********" in counselor.inner_text("[data-field=id_number]")

@@ -9,7 +9,6 @@ import re
 import time
 import uuid
 
-import pytest
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -18,28 +17,12 @@ from app.bookings.models import DeviceJob, Resource
 from app.identity.demo import DEMO_PASSWORD
 from app.identity.models import User, UserRole
 from tests.bookings.test_booking_print import _account, _resource, _signed_agreement
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
-from tests.e2e.test_interviews_browser import no_sideways_scrolling, sign_in
+from tests.e2e.conftest import PHONE, WAIT, no_sideways_scrolling, shot, sign_in
 from tests.e2e.test_print_browser import gateway  # noqa: F401 - fixture
 from tests.integrations.devices.conftest import mqtt_url  # noqa: F401 - fixture
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-PHONE = {"width": 390, "height": 844}
-WAIT = 30_000
 QUICK = {"DEVICE_MAX_ATTEMPTS": 2, "DEVICE_ATTEMPT_TIMEOUT_S": 0.5, "DEVICE_CALL_TIMEOUT_S": 1.5}
 HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def shot(page, name: str, backend: str, selector: str | None = None) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = str(ARTIFACTS / f"{backend}-booking-desk-{name}.png")
-    if selector:
-        page.locator(selector).screenshot(path=path)
-    else:
-        page.screenshot(path=path, full_page=True)
 
 
 def _clerk(web) -> str:
@@ -103,7 +86,7 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
     finally:
         web.app.config.update(saved)
 
-    page = sign_in(browser, live_server, clerk, PHONE, "en-US")
+    page = sign_in(browser, live_server, clerk, PHONE, locale="en-US")
     page.click("button[name=lang][value=en]")
     page.wait_for_selector("html[lang=en]")
 
@@ -112,8 +95,8 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
     notice = page.locator("li.notification").filter(has_text=f"Print robot out of paper: {names[empty_id]}")
     assert notice.count() == 1 and notice.is_visible()
     assert "is out of paper. Print jobs waiting: 1." in notice.inner_text()
-    assert no_sideways_scrolling(page)
-    shot(page, "01-notice-phone-en", backend)
+    no_sideways_scrolling(page)
+    shot(page, "booking-desk-01-notice-phone-en", backend)
     notice.locator("button.notification-open").click()
     page.wait_for_url(re.compile(r".*/bookings/desk#robots-without-paper$"), timeout=WAIT)
 
@@ -136,10 +119,10 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
     paper = page.locator("#robots-without-paper")
     assert paper.is_visible() and names[empty_id] in paper.inner_text() and "1 jobs waiting" in paper.inner_text()
     assert not HAN.search(page.inner_text("h1")) and not HAN.search(section.locator("h2").inner_text())
-    assert no_sideways_scrolling(page)
+    no_sideways_scrolling(page)
     section.scroll_into_view_if_needed()
-    shot(page, "02-failed-jobs-phone-en", backend, "#failed-device-jobs")
-    shot(page, "03-desk-phone-en", backend)
+    shot(page, "booking-desk-02-failed-jobs-phone-en", backend, "#failed-device-jobs")
+    shot(page, "booking-desk-03-desk-phone-en", backend)
 
     # the big screen's page: nothing shown (it did not answer), the announcement listed as not sent
     page.goto(f"{live_server}/bookings/resources/{screen_id}/screen")
@@ -149,15 +132,15 @@ def test_the_desk_and_a_screen_on_a_phone_in_english(web, live_server, browser, 
     assert sent.is_visible() and "The afternoon talk moves to room 301" in sent.inner_text()
     assert sent.locator("button").inner_text() == "Send again"
     assert page.locator("#screen-form button[type=submit]").inner_text() == "Send to the screen"
-    assert no_sideways_scrolling(page)
-    shot(page, "04-screen-phone-en", backend)
+    no_sideways_scrolling(page)
+    shot(page, "booking-desk-04-screen-phone-en", backend)
 
     # sent again once the screen answers: it shows the announcement, the page follows
     gateway.heal(screen)
     sent.locator("button").click()
     page.wait_for_selector("#screen-now [data-showing=text]", timeout=WAIT)
     assert "The afternoon talk moves to room 301" in page.inner_text("#screen-now")
-    assert no_sideways_scrolling(page)
-    shot(page, "05-screen-shown-phone-en", backend)
+    no_sideways_scrolling(page)
+    shot(page, "booking-desk-05-screen-shown-phone-en", backend)
     gateway.heal(unreachable)
     gateway.adjust(empty, paper=50)

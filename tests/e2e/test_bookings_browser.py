@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app.bookings import domain
@@ -15,23 +14,9 @@ from app.bookings.models import Booking, Resource
 from app.engine import timers
 from app.platform.extensions import db
 from tests.bookings.conftest import clock, simulator  # noqa: F401 - fixtures
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
-from tests.e2e.test_interviews_browser import sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, WAIT, shot, sign_in
 from tests.integrations.devices.conftest import mqtt_url, webhook, webhook_secret  # noqa: F401 - fixtures
 from tests.web import ROLE_USERS
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-WAIT = 30_000
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-booking-{name}.png"), full_page=True)
 
 
 def test_book_approve_record_check_in_and_the_recording(web, live_server, browser, simulator, clock):  # noqa: F811
@@ -48,7 +33,7 @@ def test_book_approve_record_check_in_and_the_recording(web, live_server, browse
     student = sign_in(browser, live_server, ROLE_USERS["student"], PHONE)
     student.goto(f"{live_server}/bookings/resources/{resource_id}?day={day.isoformat()}")
     student.fill("#purpose", "空中面试：华辰科技 后端开发工程师")
-    shot(student, "01-calendar-phone", backend)
+    shot(student, "booking-01-calendar-phone", backend)
     student.click(f"li.slot-free[data-start='{start.isoformat()}'] button")
     student.wait_for_url(f"{live_server}/bookings/*", timeout=WAIT)
     booking_id = int(student.url.rsplit("/", 1)[-1])
@@ -60,7 +45,7 @@ def test_book_approve_record_check_in_and_the_recording(web, live_server, browse
     staff.click("button:text('认领')")
     staff.wait_for_selector("form.task-form", timeout=WAIT)
     staff.check("input[name=booking_decision][value=approve]")
-    shot(staff, "02-approval", backend)
+    shot(staff, "booking-02-approval", backend)
     staff.click(".form-actions button[value=submit]")
     staff.wait_for_url(f"{live_server}/", timeout=WAIT)
 
@@ -75,11 +60,11 @@ def test_book_approve_record_check_in_and_the_recording(web, live_server, browse
     student.goto(f"{live_server}/bookings/{booking_id}")
     student.click("#check-in")
     student.wait_for_selector(".status-in_use", timeout=WAIT)
-    shot(student, "03-in-use", backend)
+    shot(student, "booking-03-in-use", backend)
     clock.travel_to(start + timedelta(minutes=45))
     student.click("#finish")
     student.wait_for_selector("[data-recording] a", timeout=WAIT)
-    shot(student, "04-recording", backend)
+    shot(student, "booking-04-recording", backend)
     assert student.locator(".status-completed").count() == 1
     seen = simulator.inspect(studio)
     assert seen["state"]["powered"] is False and len(seen["recordings"]) == 1

@@ -1,90 +1,10 @@
-"""Browser flows in a real headless Chromium (Debian's chromium, driven by Playwright; no browser download).
-
-Screenshots are kept in test-artifacts/ for people to look at.
-"""
+"""Browser flows in a real headless Chromium: a student's recommendation request and its review, an employer's
+offer and the student's answer. Screenshots are kept in test-artifacts/."""
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from pathlib import Path
 
-import pytest
-from werkzeug.serving import make_server
-
-from app.identity.demo import DEMO_PASSWORD
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-ASSET = Path(__file__).resolve().parent.parent.parent / "app/static/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js"
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-
-
-@pytest.fixture
-def live_server(web):
-    # Playwright evaluates wait_for_function predicates with eval: allowed here, inline script still is not
-    web.app.config["CSP_ALLOW_EVAL"] = True
-    server = make_server("127.0.0.1", 0, web.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    web.app.config["CSP_ALLOW_EVAL"] = False
-
-
-class PolicyCheckedBrowser:
-    """The browser, whose pages report what the Content-Security-Policy blocked (an inline script or handler,
-    a script from elsewhere): every page of every flow must work under the policy."""
-
-    def __init__(self, browser) -> None:
-        self._browser = browser
-        self.blocked: list[str] = []
-
-    def new_page(self, **options):
-        page = self._browser.new_page(**options)
-        page.on("console", lambda message: self.blocked.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    def __getattr__(self, name: str):
-        return getattr(self._browser, name)
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        checked = PolicyCheckedBrowser(browser)
-        yield checked
-        browser.close()
-        assert not checked.blocked, "blocked by the Content-Security-Policy:\n" + "\n".join(checked.blocked)
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-{name}.png"), full_page=True)
-
-
-def sign_in(browser, base: str, username: str, viewport: dict | None = None, touch: bool = False):
-    """A signed-in page; `touch`: a phone's browser (touch events, mobile viewport)."""
-    context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900},
-                                  has_touch=touch, is_mobile=touch)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
+from tests.e2e.conftest import shot, sign_in
 
 
 def test_student_and_counselor_flow(browser, live_server, web):

@@ -10,20 +10,8 @@ import re
 from sqlalchemy import select
 
 from app.engine.models import HistoryEvent, OpenTask
-from tests.e2e.test_browser import ARTIFACTS, browser, live_server, pytestmark, sign_in  # noqa: F401 - fixtures
+from tests.e2e.conftest import PHONE, WAIT, no_sideways_scrolling, shot, sign_in
 from tests.tasklist.test_inbox_work import apply_for_recommendation
-
-PHONE = {"width": 390, "height": 844}
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-inbox-{name}.png"), full_page=True)
-
-
-def no_sideways_scrolling(page) -> None:
-    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"the page scrolls sideways: {width[0]} px content in a {width[1]} px window"
 
 
 def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, live_server, web):
@@ -36,7 +24,7 @@ def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, liv
     assert "张伟" in card.inner_text() and "2022010101" in card.inner_text()  # the BPMN's summary fields
     badge = int(counselor.locator(".mainnav .badge").first.inner_text())
     assert badge == int(counselor.locator("h1 .count").inner_text()) >= 1
-    shot(counselor, "counselor-landing", backend)
+    shot(counselor, "inbox-counselor-landing", backend)
 
     admin = sign_in(browser, live_server, "admin")
     admin.goto(f"{live_server}/instances/{instance_id}")
@@ -47,7 +35,7 @@ def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, liv
     admin.click("button:text('确认暂停')")
     admin.wait_for_selector(".flash.success")
     assert admin.locator(".status-suspended").count() == 1
-    shot(admin, "suspend-with-reason", backend)
+    shot(admin, "inbox-suspend-with-reason", backend)
 
     counselor.goto(f"{live_server}/tasks/{review}")
     note = counselor.locator(".suspended-note")
@@ -56,7 +44,7 @@ def test_counselor_lands_on_group_work_and_a_suspended_task_says_so(browser, liv
     assert counselor.locator("form.task-form").count() == 0
     counselor.goto(f"{live_server}/?key=2022010101")
     assert "流程已暂停" in counselor.locator(f".task-card:has(a[href='/tasks/{review}'])").inner_text()
-    shot(counselor, "suspended-task-card", backend)
+    shot(counselor, "inbox-suspended-task-card", backend)
 
 
 def test_an_unclaimed_group_task_is_read_before_the_claim(browser, live_server, web, unique):
@@ -72,7 +60,7 @@ def test_an_unclaimed_group_task_is_read_before_the_claim(browser, live_server, 
     assert approve.is_disabled() and comment.is_disabled() and not comment.is_editable()
     assert counselor.locator("form.task-form").count() == 0
     assert counselor.locator(".form-actions button[value=submit]").count() == 0
-    shot(counselor, "group-task-preview", backend)
+    shot(counselor, "inbox-group-task-preview", backend)
     assert web.scalar(select(OpenTask.assignee_id).where(OpenTask.task_guid == review)) is None
 
     counselor.click(".claim-bar button:text('认领')")
@@ -104,12 +92,12 @@ def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, liv
     assert box["y"] + min(box["height"], 80) <= PHONE["height"], "the first task is visible without scrolling"
     assert box["width"] <= PHONE["width"]
     assert phone.locator(f".task-card a[href='/tasks/{guid}']").count() == 1
-    shot(phone, "phone-home", backend)
+    shot(phone, "inbox-phone-home", backend)
 
     phone.goto(f"{live_server}/?view=completed")
     no_sideways_scrolling(phone)
     assert phone.locator(".task-cards .task-card").count() >= 1
-    shot(phone, "phone-task-cards", backend)
+    shot(phone, "inbox-phone-task-cards", backend)
     submitted = web.scalar(select(HistoryEvent.task_guid).where(
         HistoryEvent.instance_id == instance_id, HistoryEvent.event_type == "task_completed"))
     # this test's own submission: other tests' completed tasks of the same student may be listed too
@@ -124,7 +112,7 @@ def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, liv
     assert row.evaluate("r => getComputedStyle(r).display") == "block", "rows are cards at phone width"
 
     phone.goto(f"{live_server}/instances/{instance_id}")
-    phone.wait_for_selector("#diagram[data-ready=true]", timeout=30000)
+    phone.wait_for_selector("#diagram[data-ready=true]", timeout=WAIT)
     no_sideways_scrolling(phone)
     viewport = phone.locator("#diagram .viewport")
 
@@ -155,4 +143,4 @@ def test_student_phone_home_cards_and_a_diagram_that_pans_and_zooms(browser, liv
     shift = [float(v) for v in re.search(r"matrix\(([^)]*)\)", moved).group(1).split(",")[4:]]
     start = [float(v) for v in re.search(r"matrix\(([^)]*)\)", zoomed).group(1).split(",")[4:]]
     assert abs(shift[0] - start[0] + 60) < 1 and abs(shift[1] - start[1] + 40) < 1, "moved with the finger"
-    shot(phone, "phone-diagram", backend)
+    shot(phone, "inbox-phone-diagram", backend)

@@ -14,13 +14,8 @@ from sqlalchemy import select
 
 from app.identity.demo import DEMO_PASSWORD
 from app.identity.models import User
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
+from tests.e2e.conftest import PHONE, no_sideways_scrolling, shot, sign_in
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-PHONE = {"width": 390, "height": 844}
 BIG_SCREEN = {"width": 1920, "height": 1080}
 # Records what the page asks of the phone: vibrations and tones (headless Chromium has no speaker or motor).
 SENSORS = """
@@ -33,26 +28,6 @@ if (Original) {
   Original.prototype.createOscillator = function () { window.__tones += 1; return create.call(this); };
 }
 """
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-fair-{name}.png"), full_page=True)
-
-
-def sign_in(browser, base: str, username: str, viewport: dict, locale: str = "zh-CN"):
-    page = browser.new_page(locale=locale, viewport=viewport)
-    page.add_init_script(SENSORS)
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    return page
-
-
-def no_sideways_scrolling(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.fixture
@@ -99,25 +74,25 @@ def fair(web):
 def test_scan_board_call_alert_and_offer_at_the_booth(browser, live_server, web, fair):
     backend = web.app.config["BACKEND"]
     base = live_server
-    employer = sign_in(browser, base, "hr_jiangnan", {"width": 1280, "height": 900})
+    employer = sign_in(browser, base, "hr_jiangnan")
     employer.goto(f"{base}/booths/{fair['booth']}/qr")
     link = re.search(r"https?://[^\s<\"]+/checkin/[A-Za-z0-9_.\-]+", employer.content())[0]
     checkin_path = "/" + link.split("/", 3)[3]
-    shot(employer, "01-qr-poster", backend)
+    shot(employer, "fair-01-qr-poster", backend)
 
     # the student's phone opens the link the QR code holds and joins the queue
-    student = sign_in(browser, base, fair["student"], PHONE)
+    student = sign_in(browser, base, fair["student"], PHONE, init_script=SENSORS)
     student.goto(base + checkin_path)
     assert fair["code"] in student.content()
-    shot(student, "02-checkin-phone", backend)
+    shot(student, "fair-02-checkin-phone", backend)
     student.click("button[type=submit].primary")
     student.wait_for_url(re.compile(rf".*/fairs/{fair['fair']}/me$"))
     student.wait_for_selector("html[data-live=open]")
     assert "001" in student.inner_text(".my-ticket .number")
     student.click("[data-enable-alerts]")  # a tap unlocks sound and vibration, as browsers require
     student.evaluate("window.__sameDocument = true")
-    shot(student, "03-my-queue-phone", backend)
-    assert no_sideways_scrolling(student)
+    shot(student, "fair-03-my-queue-phone", backend)
+    no_sideways_scrolling(student)
 
     # the hall's big screen shows his number as the next one
     board = browser.new_page(locale="zh-CN", viewport=BIG_SCREEN)
@@ -131,7 +106,7 @@ def test_scan_board_call_alert_and_offer_at_the_booth(browser, live_server, web,
     employer.wait_for_selector("html[data-live=open]")
     employer.click("[data-call]")
     employer.wait_for_selector(".busy-ticket")
-    shot(employer, "04-console-called", backend)
+    shot(employer, "fair-04-console-called", backend)
 
     # the student's page tells him at once: alert, tones, vibration; no reload
     alert = student.wait_for_selector("[data-alert]:not([hidden])", timeout=15000)
@@ -143,26 +118,26 @@ def test_scan_board_call_alert_and_offer_at_the_booth(browser, live_server, web,
     student.wait_for_function("document.querySelector('.my-ticket').dataset.status === 'called'", timeout=15000)
     assert student.is_hidden(".my-ticket [data-standing]")
     assert student.evaluate("window.__sameDocument") is True
-    shot(student, "05-called-alert-phone", backend)
+    shot(student, "fair-05-called-alert-phone", backend)
     # and the board shows him being called, without a reload
     board.wait_for_function(f"document.querySelector(\"{booth} [data-current]\").textContent.includes('001')",
                             timeout=15000)
-    shot(board, "06-board", backend)
+    shot(board, "fair-06-board", backend)
 
     # the interview, and an offer at the booth
     employer.click(".busy-ticket form[action$='/start'] button")
     employer.wait_for_selector("form[data-finish]")
     employer.check("form[data-finish] input[name=outcome][value=offer]")
     employer.fill("form[data-finish] input[name=monthly_pay]", "9200")
-    shot(employer, "07-console-offer", backend)
+    shot(employer, "fair-07-console-offer", backend)
     employer.click("form[data-finish] button[type=submit]")
     employer.wait_for_selector(".flash.success")
     assert "offer" in employer.inner_text(".flashes").lower()
 
     student.goto(f"{base}/")
     assert "确认签约邀请" in student.content()  # the tripartite agreement waits for his answer
-    shot(student, "08-inbox-with-agreement-phone", backend)
-    assert no_sideways_scrolling(student)
+    shot(student, "fair-08-inbox-with-agreement-phone", backend)
+    no_sideways_scrolling(student)
 
 
 def test_recruiting_pages_at_phone_size_in_both_languages(browser, live_server, web):
@@ -179,7 +154,7 @@ def test_recruiting_pages_at_phone_size_in_both_languages(browser, live_server, 
         position_id = db.session.execute(select(Position.id).where(Position.status == "published")).scalars().first()
         db.session.remove()
     for locale, lang in (("zh-CN", "zh"), ("en-US", "en")):
-        student = sign_in(browser, base, "2022010101", PHONE, locale)
+        student = sign_in(browser, base, "2022010101", PHONE, locale=locale)
         if lang == "en":
             student.click("button[name=lang][value=en]")
             student.wait_for_selector("html[lang=en]")
@@ -188,8 +163,8 @@ def test_recruiting_pages_at_phone_size_in_both_languages(browser, live_server, 
                            ("fair", f"/fairs/{fair_id}"), ("my-queue", f"/fairs/{fair_id}/me"),
                            ("invitations", "/invitations/")):
             student.goto(base + path)
-            assert no_sideways_scrolling(student), f"{lang} {path} scrolls sideways at 390 px"
-            shot(student, f"phone-{lang}-{name}", backend)
+            no_sideways_scrolling(student)
+            shot(student, f"fair-phone-{lang}-{name}", backend)
         if lang == "en":
             assert "Interview invitations" in student.content() and not re.search(r"[\u4e00-\u9fff]{2}", student.inner_text("h1"))
         student.close()

@@ -12,13 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from app.engine.models import OpenTask, ProcessDefinition, ProcessInstance
-from tests.e2e.test_browser import ARTIFACTS, CHROMIUM, browser, live_server, shot, sign_in  # noqa: F401
+from tests.e2e.conftest import ROOT, shot, sign_in
 
-MODELER = ARTIFACTS.parent / "app/static/vendor/modeler/modeler.js"
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not MODELER.exists(), reason="modeler bundle not built (make install)"),
-]
+MODELER = ROOT / "app/static/vendor/modeler/modeler.js"
+pytestmark = pytest.mark.skipif(not MODELER.exists(), reason="modeler bundle not built (make install)")
 
 # The shapes, placed with bpmn-js's own modeling API (what the palette and context pad call): drag-and-drop
 # coordinates would make the test depend on pixels. Everything the platform reads is then set through the

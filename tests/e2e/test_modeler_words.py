@@ -2,7 +2,7 @@
 and the "change element" menu read Chinese (headless Chromium)."""
 from __future__ import annotations
 
-from tests.e2e.test_browser import browser, live_server, sign_in  # noqa: F401
+from tests.e2e.conftest import WAIT, sign_in
 
 
 def test_palette_context_pad_and_menu_in_chinese(browser, live_server, web, unique):
@@ -20,10 +20,10 @@ def test_palette_context_pad_and_menu_in_chinese(browser, live_server, web, uniq
     page.evaluate("""() => { const m = window.platformModeler.modeler;  // selecting opens the context pad
       m.get('selection').select(m.get('elementRegistry').get('start')); }""")
     append = page.locator(".djs-context-pad .entry[data-action='append.append-task']")
-    append.wait_for(timeout=30_000)
+    append.wait_for(timeout=WAIT)
     assert append.get_attribute("title") == "追加任务"
     page.click(".djs-context-pad .entry[data-action='replace']")
-    page.locator(".djs-popup").wait_for(timeout=30_000)
+    page.locator(".djs-popup").wait_for(timeout=WAIT)
     assert "定时器开始事件" in page.locator(".djs-popup").inner_text()
     page.close()
 
@@ -47,7 +47,7 @@ def test_the_form_preview_shows_a_conditional_field_only_when_it_applies(browser
     page.fill("dialog input[name=form_name]", f"leave_{unique}")
     page.click("dialog [data-action='创建'], dialog [data-action='Create']")
     editor = page.locator("dialog .form-editor")
-    editor.wait_for(timeout=30_000)
+    editor.wait_for(timeout=WAIT)
     editor.locator("select[name=new_field_type]").select_option("radio")
     editor.locator("[data-action=add-field]").click()
     editor.locator("input[name=field_label]").fill("类型")
@@ -63,7 +63,7 @@ def test_the_form_preview_shows_a_conditional_field_only_when_it_applies(browser
     editor.locator("select[name=field_condition_field]").select_option("kind")
     editor.locator("select[name=field_condition_value]").select_option('"other"')
     page.wait_for_function("() => document.querySelector('.form-preview').dataset.state === 'ready'"
-                           " && document.querySelector('.form-preview textarea[name=reason]')", timeout=30_000)
+                           " && document.querySelector('.form-preview textarea[name=reason]')", timeout=WAIT)
     preview = editor.locator(".form-preview")
     reason = preview.locator("textarea[name=reason]")
     assert not reason.is_visible()  # no type chosen yet: the reason's field is hidden, as on the task page

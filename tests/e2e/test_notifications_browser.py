@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import update
 
 from app.identity.models import User
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server, sign_in  # noqa: F401
+from tests.e2e.conftest import PHONE, no_sideways_scrolling, shot, sign_in
 from tests.notifications.test_notifications_web import STUDENT_FORM, start_and_submit
 from tests.smtp_server import smtp  # noqa: F401 - the fixture
 from tests.web import ROLE_USERS
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-PHONE = {"width": 390, "height": 844}
-
 
 def bell_count(page) -> int:
     return int(page.get_attribute("[data-bell]", "data-count") or page.inner_text("[data-bell] [data-unread]") or 0)
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-{name}.png"), full_page=True)
 
 
 def test_the_bell_follows_another_users_action_and_the_email_arrives(browser, live_server, web, smtp):
@@ -77,7 +65,7 @@ def test_the_bell_follows_another_users_action_and_the_email_arrives(browser, li
     shot(student, "notify-02-centre-desktop", backend)
     student.set_viewport_size(PHONE)
     shot(student, "notify-03-centre-phone", backend)
-    assert student.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    no_sideways_scrolling(student)
     unread = bell_count(student)
     student.click("ul.notifications li.notification.unread .notification-open >> nth=0")
     student.wait_for_url(re.compile(r".*/tasks/[0-9a-f-]{36}$"))

@@ -13,18 +13,10 @@ import pytest
 from app.bookings import domain
 from app.bookings.models import Resource
 from tests.bookings.test_booking_print import _account, _resource, _signed_agreement
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server  # noqa: F401 - fixtures
-from tests.e2e.test_interviews_browser import no_sideways_scrolling, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, WAIT, no_sideways_scrolling, shot, sign_in
 from tests.integrations.devices.conftest import mqtt_url, start_simulator, stop_simulator  # noqa: F401
 from tests.web import ROLE_USERS
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
-    pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
-]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-WAIT = 30_000
 KEYS = ("DEVICE_GATEWAY_URL", "DEVICE_GATEWAY_TOKEN", "DEVICE_WEBHOOK_SECRET", "DEVICE_WEBHOOK_SECRETS")
 
 
@@ -42,12 +34,7 @@ def gateway(web, live_server, mqtt_url, tmp_path):  # noqa: F811
     stop_simulator(sim)
 
 
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-print-{name}.png"), full_page=True)
-
-
-def test_print_the_agreement_on_a_phone_and_watch_its_status_live(web, live_server, browser, gateway):  # noqa: F811
+def test_print_the_agreement_on_a_phone_and_watch_its_status_live(web, live_server, browser, gateway):
     backend = web.app.config["BACKEND"]
     printer = gateway.add("printer")
     gateway.adjust(printer, paper=0)
@@ -59,19 +46,19 @@ def test_print_the_agreement_on_a_phone_and_watch_its_status_live(web, live_serv
     student.goto(f"{live_server}/bookings/print")
     student.select_option("select[name=document]", f"agreement:{agreement_id}")
     student.select_option("select[name=resource]", str(robot_id))
-    shot(student, "01-form-phone", backend)
-    assert no_sideways_scrolling(student)
+    shot(student, "print-01-form-phone", backend)
+    no_sideways_scrolling(student)
     student.click("#print-form button[type=submit]")
     student.wait_for_url(f"{live_server}/bookings/print", timeout=WAIT)
     student.wait_for_selector("html[data-live=open]", timeout=WAIT)
     student.evaluate("window.__samePage = true")
     student.wait_for_selector("[data-job][data-status=out_of_paper]", timeout=WAIT)  # by the robot's event
-    shot(student, "02-out-of-paper", backend)
+    shot(student, "print-02-out-of-paper", backend)
     gateway.adjust(printer, paper=100)
     student.wait_for_selector("[data-job][data-status=done]", timeout=WAIT)
     assert student.evaluate("window.__samePage === true")  # followed live, never reloaded
     assert "已打印" in student.inner_text("#print-jobs")
-    shot(student, "03-printed", backend)
+    shot(student, "print-03-printed", backend)
     (job,) = gateway.inspect(printer)["jobs"]
     assert job["status"] == "done" and job["printed"] == 2
 
@@ -86,11 +73,11 @@ def test_print_the_agreement_on_a_phone_and_watch_its_status_live(web, live_serv
     staff.wait_for_selector("#screen-now [data-showing=text]", timeout=WAIT)
     assert "3 楼报告厅" in staff.inner_text("#screen-now")
     assert gateway.inspect(screen)["state"]["text"] == "下午两点宣讲会移至 3 楼报告厅"
-    shot(staff, "04-screen", backend)
+    shot(staff, "print-04-screen", backend)
     assert browser.blocked == []
 
 
-def test_the_calendar_shows_a_slot_taken_elsewhere_without_reloading(web, live_server, browser):  # noqa: F811
+def test_the_calendar_shows_a_slot_taken_elsewhere_without_reloading(web, live_server, browser):
     """Two students on one room's calendar: when one books a slot (here through the web by another session),
     the other's open page shows it taken by itself, from the resource's live channel."""
     import uuid
@@ -114,4 +101,4 @@ def test_the_calendar_shows_a_slot_taken_elsewhere_without_reloading(web, live_s
     assert booked.status_code == 303
     watcher.wait_for_selector(f"li.slot-taken[data-start='{start}']", timeout=WAIT)
     assert watcher.evaluate("window.__samePage === true")
-    shot(watcher, "05-calendar-live", backend)
+    shot(watcher, "print-05-calendar-live", backend)

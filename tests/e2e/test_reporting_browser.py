@@ -5,21 +5,13 @@ test-artifacts/."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from sqlalchemy import select
 
 from app.engine.models import ProcessDefinition
-from tests.e2e.test_browser import ARTIFACTS, ASSET, CHROMIUM, browser, live_server, sign_in  # noqa: F401 - fixtures
+from tests.e2e.conftest import ROOT, shot, sign_in
 
-pytestmark = __import__("tests.e2e.test_browser", fromlist=["pytestmark"]).pytestmark
 WAIT_MS = 60_000
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def shot(page, name: str, backend: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{backend}-reporting-{name}.png"), full_page=True)
 
 
 def charts_drawn(page) -> None:
@@ -56,7 +48,7 @@ def test_dashboards_render_and_filters_change_the_figures(browser, live_server, 
     admin = sign_in(browser, base, "admin")
     admin.goto(f"{base}/operations/")
     charts_drawn(admin)
-    shot(admin, "01-operations", backend)
+    shot(admin, "reporting-01-operations", backend)
     definition_id = web.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_key == pid))
     admin.goto(f"{base}/operations/definitions/{definition_id}")
     admin.wait_for_selector("#report-diagram[data-ready=true]", timeout=WAIT_MS)
@@ -67,7 +59,7 @@ def test_dashboards_render_and_filters_change_the_figures(browser, live_server, 
     admin.wait_for_selector("#report-diagram[data-ready=true]", timeout=WAIT_MS)
     assert admin.locator("#report-diagram .diagram-badge.heat").count() == 3  # the three user tasks
     assert admin.locator("[data-kpi=count] b").inner_text().strip() == "3"
-    shot(admin, "02-analytics", backend)
+    shot(admin, "reporting-02-analytics", backend)
     admin.fill("input[name=from]", "2190-01-01")
     admin.click("#period button")
     admin.wait_for_url(f"**/analytics/{pid}?from=2190-01-01**", timeout=WAIT_MS)
@@ -77,7 +69,7 @@ def test_dashboards_render_and_filters_change_the_figures(browser, live_server, 
     staff.goto(f"{base}/reports/destinations?by=college")
     charts_drawn(staff)
     colleges = staff.locator("#rates tbody tr[data-group]").count()
-    shot(staff, "03-destination-rate", backend)
+    shot(staff, "reporting-03-destination-rate", backend)
     staff.select_option("select[name=by]", "gender")
     staff.click("#report-filter button")
     staff.wait_for_url("**by=gender**", timeout=WAIT_MS)
@@ -87,7 +79,7 @@ def test_dashboards_render_and_filters_change_the_figures(browser, live_server, 
     assert colleges > 0 and staff.locator("#rates tbody tr[data-group]").count() == len(genders)
     staff.goto(f"{base}/reports/agreements")
     charts_drawn(staff)
-    shot(staff, "04-agreements", backend)
+    shot(staff, "reporting-04-agreements", backend)
 
 
 def _sign_an_agreement_today(web) -> None:
@@ -129,14 +121,14 @@ def test_big_screen_updates_itself_when_an_agreement_is_signed(browser, live_ser
     charts_drawn(staff)
     staff.wait_for_function("() => document.documentElement.dataset.live === 'open'", timeout=WAIT_MS)
     before = int(staff.locator("[data-field=agreements_signed]").inner_text())
-    shot(staff, "05-bigscreen", backend)
+    shot(staff, "reporting-05-bigscreen", backend)
     staff.evaluate("() => { window.__notReloaded = true; }")
     _sign_an_agreement_today(web)
     staff.wait_for_function(
         f"() => document.querySelector('[data-field=agreements_signed]').textContent.trim() === '{before + 1}'",
         timeout=WAIT_MS)
     assert staff.evaluate("() => window.__notReloaded === true")  # updated in place, no reload
-    shot(staff, "06-bigscreen-after", backend)
+    shot(staff, "reporting-06-bigscreen-after", backend)
 
 
 def test_annual_report_is_made_by_the_worker_and_downloaded(browser, live_server, web, tmp_path):
@@ -165,7 +157,7 @@ def test_annual_report_is_made_by_the_worker_and_downloaded(browser, live_server
     finally:
         web.app.config["RQ_ASYNC"] = False
     staff.wait_for_selector("#annual-run[data-status=done]", timeout=WAIT_MS)
-    shot(staff, "07-annual-report-ready", backend)
+    shot(staff, "reporting-07-annual-report-ready", backend)
     with staff.expect_download() as download:
         staff.click("#download-pdf")
     pdf = tmp_path / "annual.pdf"
