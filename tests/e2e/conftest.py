@@ -24,6 +24,8 @@ NEEDS = (
     pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make system-deps)"),
     pytest.mark.skipif(not ASSET.exists(), reason="front-end assets not built (make install runs npm ci)"),
 )
+MODELER = ROOT / "app/static/vendor/modeler/modeler.js"
+NEEDS_MODELER = pytest.mark.skipif(not MODELER.exists(), reason="modeler bundle not built (make install)")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 WAIT = 30_000  # ms: what a page may take to show a step's outcome on a loaded machine

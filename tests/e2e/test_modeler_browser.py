@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 from sqlalchemy import select
 
 from app.engine.models import OpenTask, ProcessDefinition, ProcessInstance
-from tests.e2e.conftest import ROOT, shot, sign_in
+from tests.e2e.conftest import NEEDS_MODELER, WAIT, shot, sign_in
 
-MODELER = ROOT / "app/static/vendor/modeler/modeler.js"
-pytestmark = pytest.mark.skipif(not MODELER.exists(), reason="modeler bundle not built (make install)")
+pytestmark = NEEDS_MODELER
 
 # The shapes, placed with bpmn-js's own modeling API (what the palette and context pad call): drag-and-drop
 # coordinates would make the test depend on pixels. Everything the platform reads is then set through the
@@ -72,6 +70,40 @@ DECISION = """<?xml version="1.0" encoding="UTF-8"?>
 </definitions>"""
 
 
+def new_process(page, base: str, name: str, key: str) -> None:
+    """A new process made on the modeler's list page; its editor opens."""
+    page.goto(f"{base}/modeler/")
+    page.fill("#new-process input[name=name]", name)
+    page.fill("#new-process input[name=process_key]", key)
+    page.click("#new-process button")
+    page.wait_for_url(f"**/modeler/{key}/edit", timeout=60_000)
+
+
+def new_form(page, title: str, name: str):
+    """A new form for the selected user task, from its properties panel; returns the form editor."""
+    page.click("[data-entry-id='platform-form-actions'] [data-action='platform.form.new']")
+    page.fill("dialog input[name=form_title]", title)
+    page.fill("dialog input[name=form_name]", name)
+    page.click("dialog [data-action='创建'], dialog [data-action='Create']")
+    editor = page.locator("dialog .form-editor")
+    editor.wait_for(timeout=WAIT)
+    return editor
+
+
+def add_field(editor, kind: str, label: str, key: str, label_en: str | None = None,
+              options: dict[str, str] | None = None) -> None:
+    """A field added in the form editor; `options` (value: label) for a choice."""
+    editor.locator("select[name=new_field_type]").select_option(kind)
+    editor.locator("[data-action=add-field]").click()
+    editor.locator("input[name=field_label]").fill(label)
+    if label_en is not None:
+        editor.locator("input[name=field_label_en]").fill(label_en)
+    editor.locator("input[name=field_key]").fill(key)
+    for i, (value, text) in enumerate((options or {}).items()):
+        editor.locator(f"input[name=option_value_{i}]").fill(value)
+        editor.locator(f"input[name=option_label_{i}]").fill(text)
+
+
 def _select(page, element_id: str) -> None:
     page.evaluate("""(id) => { const m = window.platformModeler.modeler;
       m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
@@ -119,10 +151,7 @@ def test_owner_models_deploys_runs_changes_diffs_and_migrates(browser, live_serv
     page.on("pageerror", lambda e: errors.append(str(e)))
 
     # -- a new process, drawn in the modeler ------------------------------------------------------------
-    page.goto(f"{live_server}/modeler/")
-    page.fill("#new-process input[name=name]", "实习申请")
-    page.fill("#new-process input[name=process_key]", key)
-    page.click("#new-process button")
+    new_process(page, live_server, "实习申请", key)
     page.wait_for_selector("#modeler[data-ready=true]")
     lanes = page.evaluate(BUILD_DIAGRAM)
     assert len(lanes) == 2
@@ -152,30 +181,11 @@ def test_owner_models_deploys_runs_changes_diffs_and_migrates(browser, live_serv
 
     # a new form for the student's task, made in the form editor
     _select(page, "apply")
-    page.click("[data-entry-id='platform-form-actions'] [data-action='platform.form.new']")
-    page.fill("dialog input[name=form_title]", "实习申请表")
-    page.fill("dialog input[name=form_name]", f"internship_{unique}")
-    page.click("dialog [data-action='创建'], dialog [data-action='Create']")
-    editor = page.locator("dialog .form-editor")
-    editor.wait_for()
-    editor.locator("select[name=new_field_type]").select_option("integer")
-    editor.locator("[data-action=add-field]").click()
-    editor.locator("input[name=field_label]").fill("成绩")
-    editor.locator("input[name=field_label_en]").fill("Score")
-    editor.locator("input[name=field_key]").fill("score")
+    editor = new_form(page, "实习申请表", f"internship_{unique}")
+    add_field(editor, "integer", "成绩", "score", label_en="Score")
     editor.locator("input[name=field_required]").check()
-    editor.locator("select[name=new_field_type]").select_option("radio")
-    editor.locator("[data-action=add-field]").click()
-    editor.locator("input[name=field_label]").fill("实习类型")
-    editor.locator("input[name=field_key]").fill("kind")
-    editor.locator("input[name=option_value_0]").fill("paid")
-    editor.locator("input[name=option_label_0]").fill("带薪")
-    editor.locator("input[name=option_value_1]").fill("unpaid")
-    editor.locator("input[name=option_label_1]").fill("无薪")
-    editor.locator("select[name=new_field_type]").select_option("textarea")
-    editor.locator("[data-action=add-field]").click()
-    editor.locator("input[name=field_label]").fill("情况说明")
-    editor.locator("input[name=field_key]").fill("note")
+    add_field(editor, "radio", "实习类型", "kind", options={"paid": "带薪", "unpaid": "无薪"})
+    add_field(editor, "textarea", "情况说明", "note")
     editor.locator("select[name=field_condition_field]").select_option("kind")
     editor.locator("select[name=field_condition_value]").select_option('"unpaid"')
     editor.locator("[data-field=kind] [data-action=up]").click()  # reorder: type first

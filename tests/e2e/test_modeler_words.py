@@ -2,16 +2,15 @@
 and the "change element" menu read Chinese (headless Chromium)."""
 from __future__ import annotations
 
-from tests.e2e.conftest import WAIT, sign_in
+from tests.e2e.conftest import NEEDS_MODELER, WAIT, sign_in
+from tests.e2e.test_modeler_browser import add_field, new_form, new_process
+
+pytestmark = NEEDS_MODELER
 
 
 def test_palette_context_pad_and_menu_in_chinese(browser, live_server, web, unique):
     page = sign_in(browser, live_server, "owner")
-    page.goto(f"{live_server}/modeler/")
-    page.fill("#new-process input[name=name]", "实习申请")
-    page.fill("#new-process input[name=process_key]", f"words_{unique}")
-    page.click("#new-process button")
-    page.wait_for_url(f"**/modeler/words_{unique}/edit", timeout=60_000)
+    new_process(page, live_server, "实习申请", f"words_{unique}")
     entry = page.locator(".djs-palette .entry[data-action='create.start-event']")
     entry.wait_for(timeout=60_000)
     assert entry.get_attribute("aria-label") == "创建开始事件"
@@ -30,11 +29,7 @@ def test_palette_context_pad_and_menu_in_chinese(browser, live_server, web, uniq
 
 def test_the_form_preview_shows_a_conditional_field_only_when_it_applies(browser, live_server, web, unique):
     page = sign_in(browser, live_server, "owner")
-    page.goto(f"{live_server}/modeler/")
-    page.fill("#new-process input[name=name]", "请假申请")
-    page.fill("#new-process input[name=process_key]", f"preview_{unique}")
-    page.click("#new-process button")
-    page.wait_for_url(f"**/modeler/preview_{unique}/edit", timeout=60_000)
+    new_process(page, live_server, "请假申请", f"preview_{unique}")
     page.locator(".djs-palette").wait_for(timeout=60_000)
     page.evaluate("""() => { const m = window.platformModeler.modeler;
       const registry = m.get('elementRegistry'), modeling = m.get('modeling');
@@ -42,24 +37,9 @@ def test_the_form_preview_shows_a_conditional_field_only_when_it_applies(browser
       const task = modeling.createShape({ type: 'bpmn:UserTask' }, { x: 400, y: 200 }, pool);
       modeling.updateProperties(task, { id: 'ask', name: '填写申请' });
       m.get('selection').select(registry.get('ask')); }""")
-    page.click("[data-entry-id='platform-form-actions'] [data-action='platform.form.new']")
-    page.fill("dialog input[name=form_title]", "请假申请表")
-    page.fill("dialog input[name=form_name]", f"leave_{unique}")
-    page.click("dialog [data-action='创建'], dialog [data-action='Create']")
-    editor = page.locator("dialog .form-editor")
-    editor.wait_for(timeout=WAIT)
-    editor.locator("select[name=new_field_type]").select_option("radio")
-    editor.locator("[data-action=add-field]").click()
-    editor.locator("input[name=field_label]").fill("类型")
-    editor.locator("input[name=field_key]").fill("kind")
-    editor.locator("input[name=option_value_0]").fill("sick")
-    editor.locator("input[name=option_label_0]").fill("病假")
-    editor.locator("input[name=option_value_1]").fill("other")
-    editor.locator("input[name=option_label_1]").fill("其他")
-    editor.locator("select[name=new_field_type]").select_option("textarea")
-    editor.locator("[data-action=add-field]").click()
-    editor.locator("input[name=field_label]").fill("其他原因")
-    editor.locator("input[name=field_key]").fill("reason")
+    editor = new_form(page, "请假申请表", f"leave_{unique}")
+    add_field(editor, "radio", "类型", "kind", options={"sick": "病假", "other": "其他"})
+    add_field(editor, "textarea", "其他原因", "reason")
     editor.locator("select[name=field_condition_field]").select_option("kind")
     editor.locator("select[name=field_condition_value]").select_option('"other"')
     page.wait_for_function("() => document.querySelector('.form-preview').dataset.state === 'ready'"
