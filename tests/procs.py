@@ -1,8 +1,12 @@
-"""Entry points for the OS processes that multi-process tests start (spawned, so each is a fresh Python)."""
+"""Entry points for the OS processes that multi-process tests start (spawned, so each is a fresh Python), and
+helpers that start them."""
 from __future__ import annotations
 
+import multiprocessing
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -39,6 +43,32 @@ def run_worker(settings: dict, overrides: dict | None = None, burst: bool = True
     from app.worker import run
 
     run(_app(settings, RQ_ASYNC=True, **(overrides or {})), burst=burst)
+
+
+def drain_queue(app, overrides: dict | None = None, timeout: float = 300) -> None:
+    """One real worker, in a process of its own, runs the jobs on the app's queue until it is empty and exits
+    cleanly."""
+    worker = multiprocessing.get_context("spawn").Process(target=run_worker,
+                                                          args=(app_settings(app), overrides, True))
+    worker.start()
+    worker.join(timeout=timeout)
+    if worker.is_alive():
+        worker.kill()
+        worker.join()
+    assert worker.exitcode == 0, f"the worker did not finish the queue (exit code {worker.exitcode})"
+
+
+@contextmanager
+def jobs_for_a_worker(app, overrides: dict | None = None, timeout: float = 300) -> Iterator[None]:
+    """Jobs asked for inside the block are queued (RQ_ASYNC on), not run in the request; at its end one real
+    worker runs them (`drain_queue`). RQ_ASYNC is restored either way."""
+    was = app.config["RQ_ASYNC"]
+    app.config["RQ_ASYNC"] = True
+    try:
+        yield
+        drain_queue(app, overrides, timeout)
+    finally:
+        app.config["RQ_ASYNC"] = was
 
 
 def complete_everything(settings: dict, instance_ids: list[int], result_file: str, seed: int) -> None:

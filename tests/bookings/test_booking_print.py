@@ -367,24 +367,14 @@ def test_booking_changes_reach_the_calendar_and_the_bookers_channel(web):
 
 def test_a_real_worker_sends_the_print_job(web, robot, webhook, secret, student):
     """The web request only queues the job; a worker process of its own (app/worker.py) sends it."""
-    import multiprocessing
-
-    from tests.procs import app_settings, run_worker
+    from tests.procs import jobs_for_a_worker
 
     agreement_id = _signed_agreement(web, student)
-    web.app.config["RQ_ASYNC"] = True
-    try:
+    overrides = {k: web.app.config[k] for k in ("DEVICE_GATEWAY_URL", "DEVICE_GATEWAY_TOKEN")}
+    with jobs_for_a_worker(web.app, overrides, timeout=120):
         assert _print(web, student, robot.resource_id, agreement_id).status_code == 303
         job = _last_job(web, student)
         assert job.status == "sending" and robot.jobs() == []  # nothing sent in the request
-        overrides = {k: web.app.config[k] for k in ("DEVICE_GATEWAY_URL", "DEVICE_GATEWAY_TOKEN")}
-        worker = multiprocessing.get_context("spawn").Process(target=run_worker,
-                                                               args=(app_settings(web.app), overrides, True))
-        worker.start()
-        worker.join(timeout=120)
-        assert worker.exitcode == 0
-    finally:
-        web.app.config["RQ_ASYNC"] = False
     assert _job(web, job.id).device_job_id is not None
     _relay_until(web, webhook, robot.printer, job.id, "done", secret)
     assert len(robot.jobs()) == 1

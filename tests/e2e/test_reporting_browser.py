@@ -134,10 +134,9 @@ def test_big_screen_updates_itself_when_an_agreement_is_signed(browser, live_ser
 def test_annual_report_is_made_by_the_worker_and_downloaded(browser, live_server, web, tmp_path):
     """Asked for on the page, made by a real worker process while the page waits (it refreshes itself), the
     PDF downloaded: its text has the chapters asked for."""
-    import multiprocessing
     import subprocess
 
-    from tests.procs import app_settings, run_worker
+    from tests.procs import jobs_for_a_worker
 
     backend = web.app.config["BACKEND"]
     staff = sign_in(browser, live_server, "staff1")
@@ -145,17 +144,9 @@ def test_annual_report_is_made_by_the_worker_and_downloaded(browser, live_server
     staff.fill("input[name=year]", "2026")
     staff.fill("input[name=at]", "2026-08-31")
     staff.uncheck("input[name=chapter][value=flows]")
-    web.app.config["RQ_ASYNC"] = True
-    try:
+    with jobs_for_a_worker(web.app):
         staff.click("#annual-form button")
         staff.wait_for_selector("#annual-run[data-status=queued]", timeout=WAIT_MS)
-        worker = multiprocessing.get_context("spawn").Process(target=run_worker,
-                                                              args=(app_settings(web.app), None, True))
-        worker.start()
-        worker.join(timeout=300)
-        assert worker.exitcode == 0
-    finally:
-        web.app.config["RQ_ASYNC"] = False
     staff.wait_for_selector("#annual-run[data-status=done]", timeout=WAIT_MS)
     shot(staff, "reporting-07-annual-report-ready", backend)
     with staff.expect_download() as download:

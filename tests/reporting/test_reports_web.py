@@ -3,7 +3,6 @@ CSV and Excel exports hold the page's figures, bad filters answer 422 with the f
 from __future__ import annotations
 
 import io
-import multiprocessing
 import shutil
 import zipfile
 
@@ -12,10 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.identity.models import College, CounselorScope, User
-from tests.procs import app_settings, run_worker
+from tests.procs import jobs_for_a_worker
 from tests.web import ROLE_USERS
-
-SPAWN = multiprocessing.get_context("spawn")
 
 PAGES = ["/reports/", "/reports/destinations", "/reports/agreements", "/reports/funnel", "/reports/devices"]
 
@@ -87,8 +84,7 @@ def test_annual_report_made_by_the_document_worker(web, tmp_path):
     form = {"year": "2026", "at": "2026-08-31", "chapter": ["scale", "destinations", "alumni", "trend", "measures"],
             "measures": "本年度举办双选会 12 场 <重点帮扶>"}
     assert staff.post("/reports/annual", data={**form, "chapter": [], "year": "x"}).status_code == 422
-    web.app.config["RQ_ASYNC"] = True
-    try:
+    with jobs_for_a_worker(web.app):
         asked = staff.post("/reports/annual", data=form)
         assert asked.status_code == 303
         page_url = asked.headers["Location"]
@@ -98,12 +94,6 @@ def test_annual_report_made_by_the_document_worker(web, tmp_path):
         assert 'http-equiv="refresh"' in text(waiting)
         assert staff.get(f"{page_url}/report.pdf").status_code == 404  # not made yet
         assert counselor.get(page_url).status_code == 403
-        worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), None, True))
-        worker.start()
-        worker.join(timeout=300)
-        assert worker.exitcode == 0
-    finally:
-        web.app.config["RQ_ASYNC"] = False
     ready = text(staff.get(page_url))
     assert 'data-status="done"' in ready and "report.docx" in ready and 'http-equiv="refresh"' not in ready
     assert f"/reports/annual/runs/{run_id}" in text(staff.get("/reports/annual"))

@@ -3,19 +3,16 @@ starts it, its service operation runs through a real RQ worker, and its next tas
 its page, permissions, menu entry, demo data, report definition and periodic job are wired in."""
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 from sqlalchemy import select
 
 from app.engine.models import OpenTask, ProcessDefinition, ProcessInstance
 from config.settings import Config
 from tests.conftest import BACKENDS, drop_app, make_app
-from tests.procs import app_settings, run_worker
+from tests.procs import drain_queue
 from tests.web import Web
 
 AREAS = (*Config.AREAS, "tests.toy_area.area")
-SPAWN = multiprocessing.get_context("spawn")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -49,10 +46,7 @@ def test_the_toy_area_deploys_runs_through_the_worker_and_reaches_the_inbox(toy)
         .order_by(ProcessInstance.id.desc()))
     assert web.scalar(select(OpenTask.id).where(OpenTask.instance_id == instance_id)) is None  # waits on the job
 
-    worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), {"AREAS": AREAS}, True))
-    worker.start()
-    worker.join(timeout=120)
-    assert worker.exitcode == 0
+    drain_queue(web.app, {"AREAS": AREAS}, timeout=120)  # the toy's app has RQ_ASYNC on
 
     check = web.scalar(select(OpenTask.task_guid).where(OpenTask.instance_id == instance_id,
                                                         OpenTask.spec_id == "check"))
@@ -92,9 +86,7 @@ def test_the_contract_collects_reports_jobs_and_demo_order(toy):
         redis.delete(f"{web.app.config['RQ_QUEUE']}:periodic:toy.sweep", "toy:sweeps")
         assert "toy.sweep" in periodic.enqueue_due()
         assert "toy.sweep" not in periodic.enqueue_due()  # once per period, however often the scheduler ticks
-    worker = SPAWN.Process(target=run_worker, args=(app_settings(web.app), {"AREAS": AREAS}, True))
-    worker.start()
-    worker.join(timeout=120)
+    drain_queue(web.app, {"AREAS": AREAS}, timeout=120)
     with web.app.app_context():
         assert int(redis_connection().get("toy:sweeps") or 0) == 1
 
