@@ -424,19 +424,26 @@ def work_task(web, username: str, instance_id: int, spec_id: str, data: dict, cl
     assert resp.status_code == 302, f"{spec_id}: {resp.status_code} {page(resp)[:3000]}"
 
 
-@pytest.mark.skipif(any(shutil.which(b) is None for b in ("soffice", "pdfsig")),
-                    reason="LibreOffice / poppler not installed (config/system-packages.txt)")
-def test_signed_pdf_download_and_public_verification(web, unique):
+def agreement_to_sign(web, unique: str) -> tuple[str, str, int, int]:
+    """An offer from a new employer to a new student, accepted and approved by the counselor and the office: it
+    waits for the signatures. Returns (student_no, hr, agreement_id, instance_id)."""
     student_no, hr = make_student(web, unique), make_employer(web, unique)
     agreement_id = issue(web, hr, student_no)
     instance_id = web.scalar(select(Agreement.instance_id).where(Agreement.id == agreement_id))
-    # jobs run in the request here (RQ_ASYNC is off in tests): rendering and signing happen as tasks complete
     work_task(web, student_no, instance_id, "student_respond",
               {"student_decision": "accept", "student_phone": "13800001111", "student_email": "t@example.edu.cn"})
     work_task(web, "counselor_cs", instance_id, "counselor_review",
               {"counselor_decision": "approve", "counselor_comment": "信息无误"}, claim=True)
     work_task(web, "staff1", instance_id, "office_review",
               {"office_decision": "approve", "office_comment": "同意签约"}, claim=True)
+    return student_no, hr, agreement_id, instance_id
+
+
+@pytest.mark.skipif(any(shutil.which(b) is None for b in ("soffice", "pdfsig")),
+                    reason="LibreOffice / poppler not installed (config/system-packages.txt)")
+def test_signed_pdf_download_and_public_verification(web, unique):
+    # jobs run in the request here (RQ_ASYNC is off in tests): rendering and signing happen as tasks complete
+    student_no, hr, agreement_id, instance_id = agreement_to_sign(web, unique)
     work_task(web, student_no, instance_id, "student_sign", {"student_sign_confirm": "true"})
     work_task(web, hr, instance_id, "employer_sign", {"employer_sign_confirm": "true"})
     work_task(web, "staff1", instance_id, "university_sign", {"university_sign_confirm": "true"}, claim=True)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.agreements.models import Agreement
 from app.engine.models import Job, OpenTask
-from tests.agreements.test_agreement_web import issue, make_employer, make_student, work_task
+from tests.agreements.test_agreement_web import agreement_to_sign, work_task
 from tests.e2e.conftest import shot, sign_in
 from tests.forms.test_review_pages import png_bytes
 
@@ -63,15 +63,7 @@ def test_sign_after_seeing_the_document_then_rescind_with_a_letter_and_verify(br
                                                                               tmp_path):
     backend = web.app.config["BACKEND"]
     base = live_server
-    student_no, hr = make_student(web, unique), make_employer(web, unique)
-    agreement_id = issue(web, hr, student_no)
-    instance_id = web.scalar(select(Agreement.instance_id).where(Agreement.id == agreement_id))
-    work_task(web, student_no, instance_id, "student_respond",
-              {"student_decision": "accept", "student_phone": "13800001111", "student_email": "t@example.edu.cn"})
-    work_task(web, "counselor_cs", instance_id, "counselor_review",
-              {"counselor_decision": "approve", "counselor_comment": "信息无误"}, claim=True)
-    work_task(web, "staff1", instance_id, "office_review",
-              {"office_decision": "approve", "office_comment": "同意签约"}, claim=True)
+    student_no, hr, agreement_id, instance_id = agreement_to_sign(web, unique)
 
     # 4. the student's signing task: the document first (preview and download), then the button
     student = sign_in(browser, base, student_no)
