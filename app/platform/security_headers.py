@@ -13,7 +13,7 @@ from flask import Flask, Response
 
 def content_security_policy(live_stream_url: str | None, allow_eval: bool = False) -> str:
     """The policy of HTML pages. Styles may be inline (the diagram libraries set style attributes); scripts,
-    frames, plugins and form targets may not leave the site. The live stream may be another origin.
+    frames, objects (the PDF previews) and form targets may not leave the site. The live stream may be another origin.
     `allow_eval` (CSP_ALLOW_EVAL, browser tests only: Playwright evaluates its wait predicates with eval)
     never allows inline script."""
     connect = ["'self'"]
@@ -28,7 +28,9 @@ def content_security_policy(live_stream_url: str | None, allow_eval: bool = Fals
         "img-src": "'self' data:",
         "font-src": "'self' data:",
         "connect-src": " ".join(connect),
-        "object-src": "'none'",
+        # same-site objects only: the signing task shows the agreement's PDF in an <object> (with a link to open
+        # it as the fallback where a browser has no viewer); 'none' left that preview empty
+        "object-src": "'self'",
         "base-uri": "'self'",
         "form-action": "'self'",
         "frame-ancestors": "'none'",

@@ -144,8 +144,3 @@ def test_sign_after_seeing_the_document_then_rescind_with_a_letter_and_verify(br
     assert anonymous.locator(".verdict.bad").count() == 1
     assert "已解约" in anonymous.inner_text("[data-agreement-status]")
     shot(anonymous, "agreement-04-verify-rescinded", backend)
-    # Known, not fixed here: the site's own policy (object-src 'none') blocks the signing task's inline PDF
-    # <object>, so the preview stays empty in a browser. This test's pages were not policy-checked before the
-    # browser tests shared one sign_in; only that one violation is let through, any other still fails.
-    browser.blocked[:] = [b for b in browser.blocked
-                          if not ("document.pdf?preview=1" in b and "\"object-src 'none'\"" in b)]
