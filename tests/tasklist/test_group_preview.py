@@ -10,6 +10,9 @@ from html.parser import HTMLParser
 from sqlalchemy import func, select
 
 from app.engine.models import HistoryEvent, OpenTask, TaskDraft
+from app.identity.guards import current_policy
+from app.identity.models import User, UserRole
+from app.platform.extensions import db
 from tests.tasklist.test_inbox_work import apply_for_recommendation, page
 
 REVIEW = {"__action__": "submit", "counselor_decision": "approve", "counselor_comment": "同意推荐"}
@@ -100,8 +103,20 @@ def test_the_preview_says_who_else_may_take_it(web):
     html = page(web.client("staff1").get(f"/tasks/{guid}"))
     assert 'class="task-preview" disabled' in html
     others = html.split('<p class="claimants">', 1)[1].split("</p>", 1)[0]
-    assert "就业中心 林老师" in others and "系统管理员" in others  # staff2 and the admin work that lane
-    assert "就业中心 陈老师" not in others  # not the reader himself
+    # the active accounts of the roles that work the lane and may claim, by name, but the reader himself
+    # (other tests add staff accounts: the first eight are named, then "and more")
+    with web.app.app_context():
+        roles = [r.name for r in current_policy().values() if "career_office" in r.lanes
+                 and "task.claim" in r.permissions and "task.work" in r.permissions]
+        names = [n for n, in db.session.execute(
+            select(User.display_name).where(User.active.is_(True), User.username != "staff1", User.id.in_(
+                select(UserRole.user_id).where(UserRole.role.in_(roles))))
+            .order_by(User.display_name, User.username)).all()]
+        db.session.remove()
+    assert {"staff", "admin"} <= set(roles) and "就业中心 林老师" in names  # staff2 works that lane
+    listed = others.split("：", 1)[1].removesuffix(" 等").split("、")
+    assert listed == names[:8] and others.endswith(" 等") == (len(names) > 8)
+    assert "就业中心 陈老师" not in listed  # not the reader himself
     # once someone holds it, the others see who does and no preview
     assert web.client("staff2").post(f"/tasks/{guid}/claim").status_code == 302
     held = page(web.client("staff1").get(f"/tasks/{guid}"))
