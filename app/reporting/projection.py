@@ -44,12 +44,13 @@ def week_of(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def catch_up(settle_s: float | None = None, batch: int = BATCH, max_batches: int | None = None) -> int:
+def catch_up(settle_s: float | None = None, batch: int | None = None, max_batches: int | None = None) -> int:
     """Apply the history events not applied yet (older than `settle_s`, by default REPORTING_SETTLE_S);
     returns how many were applied. A page passes `max_batches` (its request never replays a long history:
     after a rebuild the periodic job does that)."""
     if settle_s is None:
         settle_s = current_app.config.get("REPORTING_SETTLE_S", SETTLE_S)
+    batch = batch or BATCH
     total, batches = 0, 0
     while True:
         applied, more = _apply_batch(settle_s, batch)
@@ -59,7 +60,7 @@ def catch_up(settle_s: float | None = None, batch: int = BATCH, max_batches: int
             return total
 
 
-def rebuild(batch: int = BATCH, settle_s: float | None = None) -> int:
+def rebuild(batch: int | None = None, settle_s: float | None = None) -> int:
     """Forget the facts and summaries and apply the whole history again (settled events only)."""
     forget()
     return catch_up(settle_s, batch)
@@ -90,7 +91,7 @@ class Backlog:
 def catch_up_for_page() -> Backlog | None:
     """What a page reading the facts runs first: at most PAGE_CATCH_UP_BATCHES batches (the periodic job applies
     the rest), then whether settled history still waits, so the page can say its figures are not complete."""
-    catch_up(batch=BATCH, max_batches=PAGE_CATCH_UP_BATCHES)
+    catch_up(max_batches=PAGE_CATCH_UP_BATCHES)
     cutoff = utcnow() - timedelta(seconds=current_app.config.get("REPORTING_SETTLE_S", SETTLE_S))
     with read_only() as session:
         last = session.execute(select(POS.c.last_event_id).where(POS.c.name == NAME)).scalar() or 0
@@ -136,14 +137,14 @@ def _apply(uow, events: list) -> None:
     college = (select(InstanceScope.value).where(InstanceScope.instance_id == ProcessInstance.id,
                                                   InstanceScope.key == "college")
                .correlate(ProcessInstance).scalar_subquery().label("college"))
-    instances = {r.id: r for r in _chunked(uow, select(ProcessInstance.id, ProcessInstance.definition_id,
+    instances = {r.id: r for r in _rows_with(uow, select(ProcessInstance.id, ProcessInstance.definition_id,
                                                               college, ProcessInstance.is_test),
                                            ProcessInstance.id, instance_ids)}
     real = {i for i, r in instances.items() if not r.is_test}
     events = [e for e in events if e.instance_id in real]
-    facts = {r.instance_id: dict(r._mapping) for r in _chunked(uow, select(IF), IF.c.instance_id, real)}
+    facts = {r.instance_id: dict(r._mapping) for r in _rows_with(uow, select(IF), IF.c.instance_id, real)}
     guids = {e.task_guid for e in events if e.task_guid and e.event_type.startswith("task_")}
-    tasks = {r.task_guid: dict(r._mapping) for r in _chunked(uow, select(TF), TF.c.task_guid, guids)}
+    tasks = {r.task_guid: dict(r._mapping) for r in _rows_with(uow, select(TF), TF.c.task_guid, guids)}
     old_facts, old_tasks = set(facts), set(tasks)
     before_facts = {k: dict(v) for k, v in facts.items()}
     before_tasks = {k: dict(v) for k, v in tasks.items()}
@@ -202,7 +203,7 @@ def _apply(uow, events: list) -> None:
                   {k: before_tasks.get(k) for k in changed_tasks}, {k: tasks[k] for k in changed_tasks})
 
 
-def _chunked(uow, statement, column, values, size: int = 900):
+def _rows_with(uow, statement, column, values, size: int = 900):
     """The rows whose `column` is one of `values`. On PostgreSQL as one array parameter (`= ANY(:values)`): a list
     of hundreds of IN parameters, once psycopg prepares the statement, gets a generic plan that compares every row
     of a sequential scan with each parameter in turn; with the facts growing during a rebuild that reached 0.5 s
